@@ -1,0 +1,39 @@
+/* System calls wrapped so that a failure becomes a GError in
+ * MH_ERRNO_ERROR whose message names the object (path, interface) the call
+ * was about.  Every file descriptor is opened O_CLOEXEC. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* open(2); returns the fd or -1. */
+int mh_open (const char *path, int flags, mode_t mode, GError **error);
+
+/* ioctl(2) with a pointer argument; @what names the request and object in
+ * the message, e.g. "TUNSETIFF vm-web". */
+gboolean mh_ioctl (int fd, unsigned long request, void *arg, const char *what, GError **error);
+
+/* Reads a small text file (sysfs attributes, registry) of at most
+ * @max_bytes bytes into a NUL-terminated string.  Longer files fail with
+ * EFBIG rather than being silently cut. */
+gboolean mh_read_small_file (const char *path, gsize max_bytes, char **contents, GError **error);
+
+/* Reads a sysfs-style attribute and strips the trailing newline. */
+gboolean mh_read_attribute (const char *path, char **value, GError **error);
+
+/* Reads an attribute holding a decimal or 0x-prefixed integer. */
+gboolean mh_read_attribute_int64 (const char *path, gint64 *value, GError **error);
+
+/* Writes @data to an existing file with a single write(2), as sysfs
+ * attributes require; a short write is an error. */
+gboolean mh_write_attribute (const char *path, const char *data, GError **error);
+
+/* readlink(2) returning the target, or NULL with the error set. */
+char *mh_readlink (const char *path, GError **error);
+
+/* Closes @fd if it is >= 0 and sets it to -1; keeps errno. */
+void mh_close_fd (int *fd);
+
+G_END_DECLS

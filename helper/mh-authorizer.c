@@ -1,0 +1,206 @@
+#include "mh-authorizer.h"
+
+#include <polkit/polkit.h>
+
+#include "mh-error.h"
+
+struct _MhAuthorizer {
+  PolkitAuthority *authority; /* NULL until the first check finishes creating it */
+  GQueue waiting;             /* GTasks waiting for the authority */
+  MhAuthorizerStubFunc stub;
+  gpointer stub_data;
+};
+
+typedef struct {
+  char *action_id;
+  PolkitSubject *subject;
+  PolkitDetails *details;
+  PolkitCheckAuthorizationFlags flags;
+  guint32 uid;
+} CheckData;
+
+static void
+check_data_free (gpointer data)
+{
+  CheckData *check = data;
+
+  g_free (check->action_id);
+  g_clear_object (&check->subject);
+  g_clear_object (&check->details);
+  g_free (check);
+}
+
+MhAuthorizer *
+mh_authorizer_new_polkit (void)
+{
+  MhAuthorizer *authorizer = g_new0 (MhAuthorizer, 1);
+
+  g_queue_init (&authorizer->waiting);
+  return authorizer;
+}
+
+MhAuthorizer *
+mh_authorizer_new_stub (MhAuthorizerStubFunc decide, gpointer user_data)
+{
+  MhAuthorizer *authorizer = mh_authorizer_new_polkit ();
+
+  authorizer->stub = decide;
+  authorizer->stub_data = user_data;
+  return authorizer;
+}
+
+void
+mh_authorizer_free (MhAuthorizer *authorizer)
+{
+  if (authorizer == NULL)
+    return;
+  g_clear_object (&authorizer->authority);
+  g_free (authorizer);
+}
+
+static void
+return_not_authorized (GTask *task, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+return_not_authorized (GTask *task, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_task_return_new_error (task, MH_ERROR, MH_ERROR_NOT_AUTHORIZED, "%s", message);
+}
+
+static void
+on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CheckData *check = g_task_get_task_data (task);
+  g_autoptr (PolkitAuthorizationResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  result = polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), res, &error);
+  if (result == NULL)
+    {
+      return_not_authorized (task, "not authorized: polkit could not be asked about %s (%s); "
+                             "is polkitd running?",
+                             check->action_id, error->message);
+      return;
+    }
+
+  if (polkit_authorization_result_get_is_authorized (result))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (polkit_authorization_result_get_dismissed (result))
+    return_not_authorized (task, "not authorized: the password prompt for %s was dismissed",
+                           check->action_id);
+  else if (polkit_authorization_result_get_is_challenge (result) &&
+           (check->flags & POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION) == 0)
+    return_not_authorized (
+      task,
+      "not authorized: %s needs authentication, but the call did not allow interactive "
+      "authorization (with busctl, add --allow-interactive-authorization=yes)",
+      check->action_id);
+  else if (polkit_authorization_result_get_is_challenge (result))
+    return_not_authorized (
+      task,
+      "not authorized: %s needs authentication and no polkit agent answered; run it from a "
+      "desktop session, or start pkttyagent in this terminal",
+      check->action_id);
+  else
+    return_not_authorized (
+      task,
+      "not authorized: polkit's rules do not allow uid %u to use %s; an administrator can "
+      "grant it with a polkit rule (see the example rules of microvm-helper)",
+      check->uid, check->action_id);
+}
+
+static void
+start_check (MhAuthorizer *authorizer, GTask *task)
+{
+  CheckData *check = g_task_get_task_data (task);
+
+  polkit_authority_check_authorization (authorizer->authority, check->subject, check->action_id,
+                                        check->details, check->flags,
+                                        g_task_get_cancellable (task), on_check_done, task);
+}
+
+static void
+on_authority_ready (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  MhAuthorizer *authorizer = user_data;
+  g_autoptr (GError) error = NULL;
+  GTask *task;
+
+  authorizer->authority = polkit_authority_get_finish (res, &error);
+  while ((task = g_queue_pop_head (&authorizer->waiting)) != NULL)
+    {
+      if (authorizer->authority != NULL)
+        start_check (authorizer, task);
+      else
+        {
+          return_not_authorized (task, "not authorized: cannot reach polkit (%s)",
+                                 error->message);
+          g_object_unref (task);
+        }
+    }
+}
+
+void
+mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller,
+                           const char *action_id, GHashTable *details, gboolean interactive,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  CheckData *check = g_new0 (CheckData, 1);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_task_set_source_tag (task, mh_authorizer_check_async);
+  check->action_id = g_strdup (action_id);
+  check->uid = caller->uid;
+  g_task_set_task_data (task, check, check_data_free);
+
+  if (authorizer->stub != NULL)
+    {
+      if (authorizer->stub (action_id, caller, details, authorizer->stub_data))
+        g_task_return_boolean (task, TRUE);
+      else
+        return_not_authorized (task, "not authorized: %s denied by the test stub", action_id);
+      g_object_unref (task);
+      return;
+    }
+
+  check->subject = polkit_system_bus_name_new (caller->sender);
+  check->details = polkit_details_new ();
+  if (details != NULL)
+    {
+      g_hash_table_iter_init (&iter, details);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        polkit_details_insert (check->details, key, value);
+    }
+  check->flags = interactive ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
+                             : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+
+  if (authorizer->authority != NULL)
+    {
+      start_check (authorizer, task);
+      return;
+    }
+
+  g_queue_push_tail (&authorizer->waiting, task);
+  if (authorizer->waiting.length == 1)
+    polkit_authority_get_async (NULL, on_authority_ready, authorizer);
+}
+
+gboolean
+mh_authorizer_check_finish (MhAuthorizer *authorizer, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

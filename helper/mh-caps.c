@@ -1,0 +1,73 @@
+#include "mh-caps.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+
+#include "mh-error.h"
+
+gboolean
+mh_caps_keep_only (const int *keep, GError **error)
+{
+  if (capng_get_caps_process () != 0)
+    return mh_set_errno_error (error, errno, "read this process's capabilities");
+
+  for (const int *cap = keep; *cap >= 0; cap++)
+    if (!capng_have_capability (CAPNG_EFFECTIVE, (unsigned int) *cap))
+      {
+        g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
+                     "the capability %s is missing: microvm-helperd must be started as root "
+                     "(by D-Bus activation or its systemd unit)",
+                     capng_capability_to_name ((unsigned int) *cap));
+        return FALSE;
+      }
+
+  capng_clear (CAPNG_SELECT_BOTH);
+  for (const int *cap = keep; *cap >= 0; cap++)
+    if (capng_update (CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+                      (unsigned int) *cap) != 0)
+      {
+        g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "cannot keep capability %s",
+                     capng_capability_to_name ((unsigned int) *cap));
+        return FALSE;
+      }
+  if (capng_apply (CAPNG_SELECT_BOTH) != 0)
+    {
+      g_set_error_literal (error, MH_ERROR, MH_ERROR_FAILED,
+                           "cannot drop capabilities (capng_apply failed)");
+      return FALSE;
+    }
+
+  /* Read back what the kernel now says rather than trusting the request. */
+  if (capng_get_caps_process () != 0)
+    return mh_set_errno_error (error, errno, "read this process's capabilities");
+  for (unsigned int cap = 0; cap <= CAP_LAST_CAP; cap++)
+    {
+      gboolean wanted = FALSE;
+
+      for (const int *k = keep; *k >= 0; k++)
+        if ((unsigned int) *k == cap)
+          wanted = TRUE;
+      if (!wanted && (capng_have_capability (CAPNG_EFFECTIVE, cap) ||
+                      capng_have_capability (CAPNG_PERMITTED, cap)))
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "capability %s is still held",
+                       capng_capability_to_name (cap));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+char *
+mh_caps_describe (void)
+{
+  char *text;
+  char *copy;
+
+  if (capng_get_caps_process () != 0)
+    return g_strdup ("(unknown)");
+  text = capng_print_caps_text (CAPNG_PRINT_BUFFER, CAPNG_EFFECTIVE);
+  copy = g_strdup (text != NULL ? text : "none");
+  free (text);
+  return copy;
+}

@@ -1,0 +1,19 @@
+/* Dropping privileges at start-up with libcap-ng: the helper keeps uid 0
+ * (its files and /dev/net/tun are root's) but only the capabilities its
+ * work needs, in the effective, permitted and bounding sets. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Keeps exactly the capabilities in @keep (terminated by -1) and drops
+ * every other one, for this thread and every thread created later: call
+ * it before anything starts a thread.  Fails if a capability in @keep is
+ * not held, or the drop does not take. */
+gboolean mh_caps_keep_only (const int *keep, GError **error);
+
+/* "cap_net_admin" etc., the effective set of this thread. */
+char *mh_caps_describe (void);
+
+G_END_DECLS

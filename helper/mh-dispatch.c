@@ -1,0 +1,156 @@
+#include "mh-dispatch.h"
+
+#include <string.h>
+
+#include "mh-error.h"
+
+MhDispatcher *
+mh_dispatcher_new (const MhConfig *config, MhAuthorizer *authorizer, MhTapService *taps)
+{
+  MhDispatcher *dispatcher = g_new0 (MhDispatcher, 1);
+
+  dispatcher->config = config;
+  dispatcher->authorizer = authorizer;
+  dispatcher->taps = taps;
+  return dispatcher;
+}
+
+void
+mh_dispatcher_free (MhDispatcher *dispatcher)
+{
+  g_free (dispatcher);
+}
+
+static void
+call_free (MhCall *call)
+{
+  mh_caller_free (call->caller);
+  g_variant_unref (call->parameters);
+  g_hash_table_unref (call->details);
+  g_free (call->object);
+  if (call->request != NULL && call->request_free != NULL)
+    call->request_free (call->request);
+  g_free (call);
+}
+
+void
+mh_call_add_detail (MhCall *call, const char *key, const char *value)
+{
+  g_hash_table_insert (call->details, g_strdup (key), g_strdup (value));
+}
+
+/* One line per privileged call, whatever its outcome: who, what, which
+ * object, and the result. */
+static void
+audit (MhCall *call, const GError *error)
+{
+  const char *object = call->object != NULL ? call->object : "-";
+
+  if (call->method != NULL && call->method->action_id == NULL && error == NULL)
+    {
+      g_debug ("uid=%u pid=%u %s: ok", call->caller->uid, call->caller->pid, call->method->name);
+      return;
+    }
+  if (error == NULL)
+    g_message ("uid=%u pid=%u %s %s (%s): ok", call->caller->uid, call->caller->pid,
+               call->method->name, object, call->action_id);
+  else
+    g_message ("uid=%u pid=%u %s %s (%s): %s: %s", call->caller->uid, call->caller->pid,
+               call->method != NULL ? call->method->name : "?", object,
+               call->action_id != NULL ? call->action_id : "no action",
+               error->domain == MH_ERROR ? strrchr (mh_error_dbus_name (error->code), '.') + 1
+                                         : "Failed",
+               error->message);
+}
+
+static void
+call_finish (MhCall *call, GVariant *result, GError *error)
+{
+  MhDispatcher *dispatcher = call->dispatcher;
+
+  mh_error_normalize (&error);
+  audit (call, error);
+  if (result != NULL)
+    g_variant_ref_sink (result);
+  call->reply (result, error, call->reply_data);
+  if (result != NULL)
+    g_variant_unref (result);
+  g_clear_error (&error);
+  call_free (call);
+  dispatcher->in_flight--;
+}
+
+void
+mh_call_return (MhCall *call, GVariant *result)
+{
+  call_finish (call, result, NULL);
+}
+
+void
+mh_call_return_error (MhCall *call, GError *error)
+{
+  call_finish (call, NULL, error);
+}
+
+static void
+on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MhCall *call = user_data;
+  GError *error = NULL;
+
+  if (!mh_authorizer_check_finish (call->dispatcher->authorizer, result, &error))
+    {
+      mh_call_return_error (call, error);
+      return;
+    }
+  call->method->run (call);
+}
+
+void
+mh_dispatcher_dispatch (MhDispatcher *dispatcher, const char *method_name, GVariant *parameters,
+                        const MhCaller *caller, gboolean interactive, MhReplyFunc reply,
+                        gpointer reply_data)
+{
+  MhCall *call = g_new0 (MhCall, 1);
+  GError *error = NULL;
+
+  dispatcher->in_flight++;
+  call->dispatcher = dispatcher;
+  call->caller = mh_caller_copy (caller);
+  call->parameters = g_variant_ref_sink (parameters);
+  call->interactive = interactive;
+  call->details = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  call->reply = reply;
+  call->reply_data = reply_data;
+  call->method = mh_methods_lookup (method_name);
+
+  if (call->method == NULL)
+    {
+      g_autofree char *quoted = mh_quote_untrusted (method_name, 64);
+      call->object = g_strdup (quoted);
+      mh_call_return_error (call, g_error_new (MH_ERROR, MH_ERROR_NOT_AUTHORIZED,
+                                               "method %s is not allowed by this helper",
+                                               quoted));
+      return;
+    }
+
+  call->action_id = call->method->action_id;
+  if (!call->method->prepare (call, &error))
+    {
+      mh_call_return_error (call, error);
+      return;
+    }
+
+  /* prepare may only make the check stricter (manage-all), never skip it. */
+  g_assert (call->method->action_id == NULL || call->action_id != NULL);
+
+  if (call->action_id == NULL)
+    {
+      call->method->run (call);
+      return;
+    }
+
+  mh_call_add_detail (call, "polkit.gettext_domain", "microvm-helper");
+  mh_authorizer_check_async (dispatcher->authorizer, call->caller, call->action_id,
+                             call->details, call->interactive, NULL, on_authorized, call);
+}

@@ -1,0 +1,35 @@
+/* The method table: the one place that says which polkit action each
+ * method of org.microvm.Helper1 needs.  A method of the interface that is
+ * not listed here is refused by the dispatcher; the test suite checks that
+ * every method of the introspection XML has an entry. */
+#include <string.h>
+
+#include "mh-dispatch.h"
+#include "mh-tap-methods.h"
+
+static const MhMethod methods[] = {
+  { "CreateTap", MH_ACTION_MANAGE_TAPS, mh_tap_methods_prepare_create_tap,
+    mh_tap_methods_run_create },
+  { "CreateTaps", MH_ACTION_MANAGE_TAPS, mh_tap_methods_prepare_create_taps,
+    mh_tap_methods_run_create },
+  { "DeleteTap", MH_ACTION_MANAGE_TAPS, mh_tap_methods_prepare_delete_tap,
+    mh_tap_methods_run_delete_tap },
+  /* Read-only: lists only the caller's own taps. */
+  { "ListTaps", NULL, mh_tap_methods_prepare_list_taps, mh_tap_methods_run_list_taps },
+};
+
+const MhMethod *
+mh_methods_lookup (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    if (strcmp (methods[i].name, name) == 0)
+      return &methods[i];
+  return NULL;
+}
+
+const MhMethod *
+mh_methods_get_table (gsize *n_methods)
+{
+  *n_methods = G_N_ELEMENTS (methods);
+  return methods;
+}

@@ -1,0 +1,48 @@
+/* What the helper needs from the kernel for taps, behind a small table of
+ * functions: the real implementation (mh-tap-kernel.c) talks to
+ * /dev/net/tun, netlink and sysfs; tests and fuzzers plug in a fake one so
+ * the same service logic runs without root.  Every function may be called
+ * from a worker thread. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int ifindex;
+  gboolean is_tap;    /* a tun-driver device in TAP mode */
+  gint64 owner;       /* TUNSETOWNER uid, -1 when none (only for is_tap) */
+  guint tun_flags;    /* IFF_* flags as sysfs tun_flags shows them */
+  gboolean up;        /* IFF_UP */
+} MhTapKernelInfo;
+
+typedef struct _MhTapBackend MhTapBackend;
+
+struct _MhTapBackend {
+  /* Creates a persistent TAP owned by @uid, link up; nothing is left
+   * behind on failure.  An existing name fails with MH_ERRNO_ERROR EBUSY. */
+  gboolean (*create) (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
+                      gboolean vnet_hdr, int *ifindex, GError **error);
+  /* Any interface of that name; MH_ERRNO_ERROR ENODEV when there is none. */
+  gboolean (*lookup) (MhTapBackend *self, const char *name, MhTapKernelInfo *info,
+                      GError **error);
+  /* Deletes by interface index; @name is only for messages.  ENODEV when
+   * the index no longer exists. */
+  gboolean (*remove) (MhTapBackend *self, int ifindex, const char *name, GError **error);
+  void (*free) (MhTapBackend *self);
+};
+
+MhTapBackend *mh_tap_backend_kernel_new (void);
+
+static inline void
+mh_tap_backend_free (MhTapBackend *backend)
+{
+  if (backend != NULL)
+    backend->free (backend);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhTapBackend, mh_tap_backend_free)
+
+G_END_DECLS

@@ -1,0 +1,284 @@
+/* The real tap backend.
+ *
+ * Creation follows the order NetworkManager uses, so that a failure at any
+ * step leaves nothing behind: the device only becomes persistent at the
+ * very end, and until then closing the fd destroys it.  The fd is always
+ * closed: a single-queue tap with an fd still attached would refuse the
+ * hypervisor with EBUSY. */
+#include "mh-tap-backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "mh-error.h"
+#include "mh-syscall.h"
+
+#define SYS_CLASS_NET "/sys/class/net"
+
+typedef struct nl_sock NlSock;
+typedef struct rtnl_link RtnlLink;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NlSock, nl_socket_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtnlLink, rtnl_link_put)
+
+static int
+errno_from_nl (int nl_error)
+{
+  switch (nl_error < 0 ? -nl_error : nl_error)
+    {
+    case NLE_OBJ_NOTFOUND:
+    case NLE_NODEV:
+      return ENODEV;
+    case NLE_EXIST:
+      return EEXIST;
+    case NLE_BUSY:
+      return EBUSY;
+    case NLE_PERM:
+    case NLE_NOACCESS:
+      return EPERM;
+    case NLE_NOMEM:
+      return ENOMEM;
+    case NLE_INVAL:
+      return EINVAL;
+    case NLE_OPNOTSUPP:
+      return EOPNOTSUPP;
+    default:
+      return EIO;
+    }
+}
+
+static gboolean
+set_nl_error (GError **error, int nl_error, const char *what, const char *name)
+{
+  g_set_error (error, MH_ERRNO_ERROR, errno_from_nl (nl_error), "%s %s: %s", what, name,
+               nl_geterror (nl_error));
+  return FALSE;
+}
+
+static struct nl_sock *
+route_socket_open (GError **error)
+{
+  g_autoptr (NlSock) sock = nl_socket_alloc ();
+  int err;
+
+  if (sock == NULL)
+    {
+      mh_set_errno_error (error, ENOMEM, "allocate a netlink socket");
+      return NULL;
+    }
+  err = nl_connect (sock, NETLINK_ROUTE);
+  if (err < 0)
+    {
+      set_nl_error (error, err, "connect to", "rtnetlink");
+      return NULL;
+    }
+  return g_steal_pointer (&sock);
+}
+
+static gboolean
+link_set_up (struct nl_sock *sock, const char *name, int *ifindex, GError **error)
+{
+  g_autoptr (RtnlLink) link = NULL;
+  g_autoptr (RtnlLink) change = NULL;
+  int err;
+
+  err = rtnl_link_get_kernel (sock, 0, name, &link);
+  if (err < 0)
+    return set_nl_error (error, err, "look up", name);
+
+  change = rtnl_link_alloc ();
+  if (change == NULL)
+    return mh_set_errno_error (error, ENOMEM, "set %s up", name);
+  rtnl_link_set_flags (change, IFF_UP);
+
+  err = rtnl_link_change (sock, link, change, 0);
+  if (err < 0)
+    return set_nl_error (error, err, "set link up on", name);
+
+  *ifindex = rtnl_link_get_ifindex (link);
+  return TRUE;
+}
+
+static gboolean
+kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
+               gboolean vnet_hdr, int *ifindex, GError **error)
+{
+  g_autoptr (NlSock) sock = NULL;
+  g_autofree char *what = NULL;
+  struct ifreq ifr;
+  gboolean ok = FALSE;
+  int fd;
+
+  if (strlen (name) >= IFNAMSIZ)
+    return mh_set_errno_error (error, ENAMETOOLONG, "create tap %s", name);
+
+  sock = route_socket_open (error);
+  if (sock == NULL)
+    return FALSE;
+
+  fd = mh_open ("/dev/net/tun", O_RDWR, 0, error);
+  if (fd < 0)
+    return FALSE;
+
+  memset (&ifr, 0, sizeof ifr);
+  memcpy (ifr.ifr_name, name, strlen (name));
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+  if (vnet_hdr)
+    ifr.ifr_flags |= IFF_VNET_HDR;
+  if (multi_queue)
+    ifr.ifr_flags |= IFF_MULTI_QUEUE;
+
+  what = g_strdup_printf ("TUNSETIFF %s", name);
+  if (!mh_ioctl (fd, TUNSETIFF, &ifr, what, error))
+    goto out;
+
+  /* The name is validated before it gets here and has no '%', so the
+   * kernel must not have picked another one. */
+  if (strncmp (ifr.ifr_name, name, IFNAMSIZ) != 0)
+    {
+      mh_set_errno_error (error, EINVAL, "TUNSETIFF %s created %.*s instead", name, IFNAMSIZ,
+                          ifr.ifr_name);
+      goto out;
+    }
+
+  g_free (what);
+  what = g_strdup_printf ("TUNSETOWNER %s to uid %u", name, uid);
+  if (!mh_ioctl (fd, TUNSETOWNER, (void *) (uintptr_t) uid, what, error))
+    goto out;
+
+  if (!link_set_up (sock, name, ifindex, error))
+    goto out;
+
+  g_free (what);
+  what = g_strdup_printf ("TUNSETPERSIST %s", name);
+  if (!mh_ioctl (fd, TUNSETPERSIST, (void *) (uintptr_t) 1, what, error))
+    goto out;
+
+  ok = TRUE;
+
+out:
+  /* Before TUNSETPERSIST this close destroys the device. */
+  mh_close_fd (&fd);
+  return ok;
+}
+
+static gboolean
+read_tun_attributes (const char *name, MhTapKernelInfo *info, gint64 *sysfs_ifindex,
+                     GError **error)
+{
+  g_autofree char *flags_path = g_build_filename (SYS_CLASS_NET, name, "tun_flags", NULL);
+  g_autofree char *owner_path = g_build_filename (SYS_CLASS_NET, name, "owner", NULL);
+  g_autofree char *index_path = g_build_filename (SYS_CLASS_NET, name, "ifindex", NULL);
+  g_autoptr (GError) local_error = NULL;
+  gint64 flags;
+
+  if (!mh_read_attribute_int64 (flags_path, &flags, &local_error))
+    {
+      /* Not a tun-driver device (a NIC, a bridge, a veth). */
+      if (g_error_matches (local_error, MH_ERRNO_ERROR, ENOENT))
+        {
+          info->is_tap = FALSE;
+          info->owner = -1;
+          info->tun_flags = 0;
+          return mh_read_attribute_int64 (index_path, sysfs_ifindex, error);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  info->tun_flags = (guint) flags;
+  info->is_tap = (flags & IFF_TAP) != 0;
+  if (!mh_read_attribute_int64 (owner_path, &info->owner, error))
+    return FALSE;
+  return mh_read_attribute_int64 (index_path, sysfs_ifindex, error);
+}
+
+static gboolean
+kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GError **error)
+{
+  g_autoptr (NlSock) sock = route_socket_open (error);
+
+  if (sock == NULL)
+    return FALSE;
+
+  /* libnl has no parser for the tun link info, so the flags and owner come
+   * from sysfs.  A name can change hands between the netlink answer and
+   * the sysfs reads; the ifindex in both must agree, else try again. */
+  for (int attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr (RtnlLink) link = NULL;
+      g_autoptr (GError) local_error = NULL;
+      gint64 sysfs_ifindex = 0;
+      int err;
+
+      err = rtnl_link_get_kernel (sock, 0, name, &link);
+      if (err < 0)
+        return set_nl_error (error, err, "look up", name);
+
+      memset (info, 0, sizeof *info);
+      info->ifindex = rtnl_link_get_ifindex (link);
+      info->up = (rtnl_link_get_flags (link) & IFF_UP) != 0;
+
+      if (!read_tun_attributes (name, info, &sysfs_ifindex, &local_error))
+        {
+          if (g_error_matches (local_error, MH_ERRNO_ERROR, ENOENT))
+            continue; /* gone between the two reads */
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (sysfs_ifindex == info->ifindex)
+        return TRUE;
+    }
+  return mh_set_errno_error (error, EAGAIN, "%s changed while it was being inspected", name);
+}
+
+static gboolean
+kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error)
+{
+  g_autoptr (NlSock) sock = route_socket_open (error);
+  g_autoptr (RtnlLink) link = NULL;
+  g_autofree char *what = NULL;
+  int err;
+
+  if (sock == NULL)
+    return FALSE;
+
+  link = rtnl_link_alloc ();
+  if (link == NULL)
+    return mh_set_errno_error (error, ENOMEM, "delete %s", name);
+  rtnl_link_set_ifindex (link, ifindex);
+
+  err = rtnl_link_delete (sock, link);
+  if (err < 0)
+    {
+      what = g_strdup_printf ("delete (ifindex %d)", ifindex);
+      return set_nl_error (error, err, what, name);
+    }
+  return TRUE;
+}
+
+static void
+kernel_free (MhTapBackend *self)
+{
+  g_free (self);
+}
+
+MhTapBackend *
+mh_tap_backend_kernel_new (void)
+{
+  MhTapBackend *backend = g_new0 (MhTapBackend, 1);
+
+  backend->create = kernel_create;
+  backend->lookup = kernel_lookup;
+  backend->remove = kernel_remove;
+  backend->free = kernel_free;
+  return backend;
+}

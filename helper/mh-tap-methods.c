@@ -1,0 +1,180 @@
+#include "mh-tap-methods.h"
+
+#include <string.h>
+
+#include "mh-error.h"
+#include "mh-ifname.h"
+#include "mh-tap-request.h"
+
+static gboolean
+prepare_requests (MhCall *call, GPtrArray *requests, GError **error)
+{
+  g_autofree char *names = mh_tap_request_join_names (requests, " ");
+
+  call->object = g_strdup (names);
+  call->request = requests;
+  call->request_free = (GDestroyNotify) g_ptr_array_unref;
+
+  /* Fail fast on what needs no polkit answer, so a user is not asked for a
+   * password for a call that cannot succeed. */
+  if (!mh_tap_service_check_create (call->dispatcher->taps, call->caller->uid, requests, error))
+    return FALSE;
+
+  mh_call_add_detail (call, "interfaces", names);
+  if (requests->len == 1)
+    mh_call_add_detail (call, "interface", names);
+  return TRUE;
+}
+
+gboolean
+mh_tap_methods_prepare_create_tap (MhCall *call, GError **error)
+{
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GPtrArray) requests = NULL;
+  const char *name;
+  MhTapRequest *request;
+
+  g_variant_get (call->parameters, "(&s@a{sv})", &name, &options);
+  request = mh_tap_request_parse (name, options, error);
+  if (request == NULL)
+    return FALSE;
+
+  requests = g_ptr_array_new_with_free_func ((GDestroyNotify) mh_tap_request_free);
+  g_ptr_array_add (requests, request);
+  return prepare_requests (call, g_steal_pointer (&requests), error);
+}
+
+gboolean
+mh_tap_methods_prepare_create_taps (MhCall *call, GError **error)
+{
+  g_autoptr (GVariant) taps = NULL;
+  GPtrArray *requests;
+  gsize n;
+
+  g_variant_get (call->parameters, "(@a(sa{sv}))", &taps);
+  n = g_variant_n_children (taps);
+  if (n > call->dispatcher->config->max_taps_per_user)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
+                   "%zu taps asked for in one call, more than the limit of %u per user "
+                   "(MaxPerUser= in %s)",
+                   n, call->dispatcher->config->max_taps_per_user,
+                   call->dispatcher->config->path);
+      return FALSE;
+    }
+
+  requests = mh_tap_request_parse_batch (taps, error);
+  if (requests == NULL)
+    return FALSE;
+  return prepare_requests (call, requests, error);
+}
+
+static void
+on_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MhCall *call = user_data;
+  g_autoptr (GPtrArray) results = NULL;
+  GError *error = NULL;
+  GVariantBuilder builder;
+
+  results = mh_tap_service_create_finish (call->dispatcher->taps, result, &error);
+  if (results == NULL)
+    {
+      mh_call_return_error (call, error);
+      return;
+    }
+
+  if (strcmp (call->method->name, "CreateTap") == 0)
+    {
+      const MhTapResult *one = results->pdata[0];
+      mh_call_return (call, g_variant_new ("(si)", one->name, one->ifindex));
+      return;
+    }
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(si)"));
+  for (guint i = 0; i < results->len; i++)
+    {
+      const MhTapResult *one = results->pdata[i];
+      g_variant_builder_add (&builder, "(si)", one->name, one->ifindex);
+    }
+  mh_call_return (call, g_variant_new ("(a(si))", &builder));
+}
+
+void
+mh_tap_methods_run_create (MhCall *call)
+{
+  mh_tap_service_create_async (call->dispatcher->taps, call->caller, call->request, on_created,
+                               call);
+}
+
+gboolean
+mh_tap_methods_prepare_delete_tap (MhCall *call, GError **error)
+{
+  const char *name;
+  guint32 owner;
+
+  g_variant_get (call->parameters, "(&s)", &name);
+  if (!mh_ifname_validate (name, error))
+    return FALSE;
+
+  call->object = g_strdup (name);
+  mh_call_add_detail (call, "interface", name);
+  mh_call_add_detail (call, "interfaces", name);
+
+  /* Another user's tap: only the admin action may touch it. */
+  if (mh_tap_service_lookup_owner (call->dispatcher->taps, name, &owner) &&
+      owner != call->caller->uid)
+    {
+      g_autofree char *owner_text = g_strdup_printf ("%u", owner);
+      call->action_id = MH_ACTION_MANAGE_ALL;
+      mh_call_add_detail (call, "owner", owner_text);
+    }
+  return TRUE;
+}
+
+static void
+on_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MhCall *call = user_data;
+  GError *error = NULL;
+
+  if (!mh_tap_service_delete_finish (call->dispatcher->taps, result, &error))
+    mh_call_return_error (call, error);
+  else
+    mh_call_return (call, g_variant_new ("()"));
+}
+
+void
+mh_tap_methods_run_delete_tap (MhCall *call)
+{
+  gboolean as_admin = g_strcmp0 (call->action_id, MH_ACTION_MANAGE_ALL) == 0;
+
+  mh_tap_service_delete_async (call->dispatcher->taps, call->caller, call->object, as_admin,
+                               on_deleted, call);
+}
+
+gboolean
+mh_tap_methods_prepare_list_taps (MhCall *call, GError **error)
+{
+  return TRUE;
+}
+
+static void
+on_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MhCall *call = user_data;
+  g_autoptr (GVariant) taps = NULL;
+  GError *error = NULL;
+
+  taps = mh_tap_service_list_finish (call->dispatcher->taps, result, &error);
+  if (taps == NULL)
+    mh_call_return_error (call, error);
+  else
+    mh_call_return (call, g_variant_new ("(@a(sia{sv}))", taps));
+}
+
+void
+mh_tap_methods_run_list_taps (MhCall *call)
+{
+  mh_tap_service_list_async (call->dispatcher->taps, call->caller->uid, on_listed, call);
+}

@@ -1,0 +1,331 @@
+#include "mh-tap-registry.h"
+
+#include <gio/gio.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "mh-error.h"
+#include "mh-ifname.h"
+
+struct _MhTapRegistry {
+  char *path;
+  GHashTable *records; /* name -> MhTapRecord */
+};
+
+/* Group names are numbered rather than named after the tap: a valid
+ * interface name may contain '[' or ']', which a key file group may not. */
+#define GROUP_PREFIX "tap"
+
+MhTapRecord *
+mh_tap_record_new (const char *name, guint32 uid)
+{
+  MhTapRecord *record = g_new0 (MhTapRecord, 1);
+
+  record->name = g_strdup (name);
+  record->uid = uid;
+  record->vnet_hdr = TRUE;
+  return record;
+}
+
+void
+mh_tap_record_free (MhTapRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->name);
+  g_free (record->lease_name);
+  g_free (record->lease_bus_id);
+  g_free (record);
+}
+
+void
+mh_tap_record_set_lease (MhTapRecord *record, const char *lease_name, const char *bus_id)
+{
+  g_free (record->lease_name);
+  g_free (record->lease_bus_id);
+  record->lease_name = g_strdup (lease_name);
+  record->lease_bus_id = lease_name != NULL ? g_strdup (bus_id) : NULL;
+}
+
+MhTapRegistry *
+mh_tap_registry_new (const char *path)
+{
+  MhTapRegistry *registry = g_new0 (MhTapRegistry, 1);
+
+  registry->path = g_strdup (path);
+  registry->records =
+    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mh_tap_record_free);
+  return registry;
+}
+
+void
+mh_tap_registry_free (MhTapRegistry *registry)
+{
+  if (registry == NULL)
+    return;
+  g_hash_table_unref (registry->records);
+  g_free (registry->path);
+  g_free (registry);
+}
+
+const char *
+mh_tap_registry_get_path (MhTapRegistry *registry)
+{
+  return registry->path;
+}
+
+static gboolean
+corrupt (GError **error, const char *origin, const char *group, const char *why)
+{
+  g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: [%s]: %s", origin, group, why);
+  return FALSE;
+}
+
+static gboolean
+parse_record (GKeyFile *file, const char *group, const char *origin, MhTapRecord **out,
+              GError **error)
+{
+  g_autoptr (MhTapRecord) record = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *lease = NULL;
+  g_autofree char *lease_bus = NULL;
+  gint64 uid, ifindex;
+
+  name = g_key_file_get_string (file, group, "name", NULL);
+  if (name == NULL || !mh_ifname_validate (name, NULL))
+    return corrupt (error, origin, group, "missing or invalid name");
+
+  uid = g_key_file_get_int64 (file, group, "uid", &local_error);
+  if (local_error != NULL || uid < 0 || uid > G_MAXUINT32)
+    return corrupt (error, origin, group, "missing or invalid uid");
+
+  ifindex = g_key_file_get_int64 (file, group, "ifindex", &local_error);
+  if (local_error != NULL || ifindex < 0 || ifindex > G_MAXINT)
+    return corrupt (error, origin, group, "missing or invalid ifindex");
+
+  record = mh_tap_record_new (name, (guint32) uid);
+  record->ifindex = (int) ifindex;
+
+  state = g_key_file_get_string (file, group, "state", NULL);
+  if (g_strcmp0 (state, "ready") == 0)
+    record->state = MH_TAP_STATE_READY;
+  else if (g_strcmp0 (state, "creating") == 0)
+    record->state = MH_TAP_STATE_CREATING;
+  else
+    return corrupt (error, origin, group, "state is neither ready nor creating");
+
+  record->multi_queue = g_key_file_get_boolean (file, group, "multi_queue", &local_error);
+  if (local_error != NULL)
+    return corrupt (error, origin, group, "missing or invalid multi_queue");
+  record->vnet_hdr = g_key_file_get_boolean (file, group, "vnet_hdr", &local_error);
+  if (local_error != NULL)
+    return corrupt (error, origin, group, "missing or invalid vnet_hdr");
+
+  lease = g_key_file_get_string (file, group, "lease", NULL);
+  lease_bus = g_key_file_get_string (file, group, "lease_bus", NULL);
+  if (lease != NULL && lease[0] != '\0')
+    {
+      if (!g_dbus_is_unique_name (lease) || lease_bus == NULL)
+        return corrupt (error, origin, group, "invalid lease");
+      mh_tap_record_set_lease (record, lease, lease_bus);
+    }
+
+  *out = g_steal_pointer (&record);
+  return TRUE;
+}
+
+gboolean
+mh_tap_registry_load_from_data (MhTapRegistry *registry, const char *text, gsize length,
+                                GError **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GHashTable) records = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: %s", registry->path,
+                   local_error->message);
+      return FALSE;
+    }
+
+  records =
+    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mh_tap_record_free);
+  groups = g_key_file_get_groups (file, NULL);
+  for (gsize i = 0; groups[i] != NULL; i++)
+    {
+      MhTapRecord *record = NULL;
+
+      if (!g_str_has_prefix (groups[i], GROUP_PREFIX))
+        continue;
+      if (!parse_record (file, groups[i], registry->path, &record, error))
+        return FALSE;
+      if (g_hash_table_contains (records, record->name))
+        {
+          corrupt (error, registry->path, groups[i], "the name is recorded twice");
+          mh_tap_record_free (record);
+          return FALSE;
+        }
+      g_hash_table_insert (records, record->name, record);
+    }
+
+  g_hash_table_unref (registry->records);
+  registry->records = g_steal_pointer (&records);
+  return TRUE;
+}
+
+gboolean
+mh_tap_registry_load (MhTapRegistry *registry, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_get_contents (registry->path, &text, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_hash_table_remove_all (registry->records);
+          return TRUE;
+        }
+      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s", local_error->message);
+      return FALSE;
+    }
+  return mh_tap_registry_load_from_data (registry, text, length, error);
+}
+
+static gint
+compare_records_by_name (gconstpointer a, gconstpointer b)
+{
+  const MhTapRecord *ra = *(const MhTapRecord *const *) a;
+  const MhTapRecord *rb = *(const MhTapRecord *const *) b;
+
+  return strcmp (ra->name, rb->name);
+}
+
+GPtrArray *
+mh_tap_registry_list (MhTapRegistry *registry, guint32 uid)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, registry->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      MhTapRecord *record = value;
+      if (uid == G_MAXUINT32 || record->uid == uid)
+        g_ptr_array_add (out, record);
+    }
+  g_ptr_array_sort (out, compare_records_by_name);
+  return out;
+}
+
+GPtrArray *
+mh_tap_registry_list_leased_by (MhTapRegistry *registry, const char *lease_name)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, registry->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      MhTapRecord *record = value;
+      if (g_strcmp0 (record->lease_name, lease_name) == 0)
+        g_ptr_array_add (out, record);
+    }
+  g_ptr_array_sort (out, compare_records_by_name);
+  return out;
+}
+
+char *
+mh_tap_registry_to_data (MhTapRegistry *registry, gsize *length)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GPtrArray) all = mh_tap_registry_list (registry, G_MAXUINT32);
+
+  g_key_file_set_comment (file, NULL, NULL,
+                          " Taps created by microvm-helperd. Written by the helper; do not edit.",
+                          NULL);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const MhTapRecord *record = all->pdata[i];
+      g_autofree char *group = g_strdup_printf (GROUP_PREFIX "%u", i);
+
+      g_key_file_set_string (file, group, "name", record->name);
+      g_key_file_set_int64 (file, group, "uid", record->uid);
+      g_key_file_set_int64 (file, group, "ifindex", record->ifindex);
+      g_key_file_set_string (file, group, "state",
+                             record->state == MH_TAP_STATE_READY ? "ready" : "creating");
+      g_key_file_set_boolean (file, group, "multi_queue", record->multi_queue);
+      g_key_file_set_boolean (file, group, "vnet_hdr", record->vnet_hdr);
+      if (record->lease_name != NULL)
+        {
+          g_key_file_set_string (file, group, "lease", record->lease_name);
+          g_key_file_set_string (file, group, "lease_bus", record->lease_bus_id);
+        }
+    }
+  return g_key_file_to_data (file, length, NULL);
+}
+
+gboolean
+mh_tap_registry_save (MhTapRegistry *registry, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  data = mh_tap_registry_to_data (registry, &length);
+  if (!g_file_set_contents_full (registry->path, data, (gssize) length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "cannot record taps in the registry: %s",
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+MhTapRecord *
+mh_tap_registry_lookup (MhTapRegistry *registry, const char *name)
+{
+  return g_hash_table_lookup (registry->records, name);
+}
+
+void
+mh_tap_registry_insert (MhTapRegistry *registry, MhTapRecord *record)
+{
+  g_return_if_fail (!g_hash_table_contains (registry->records, record->name));
+  g_hash_table_insert (registry->records, record->name, record);
+}
+
+void
+mh_tap_registry_remove (MhTapRegistry *registry, const char *name)
+{
+  g_hash_table_remove (registry->records, name);
+}
+
+guint
+mh_tap_registry_count (MhTapRegistry *registry)
+{
+  return g_hash_table_size (registry->records);
+}
+
+guint
+mh_tap_registry_count_for_uid (MhTapRegistry *registry, guint32 uid)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, registry->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((MhTapRecord *) value)->uid == uid)
+      n++;
+  return n;
+}

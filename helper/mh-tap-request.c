@@ -1,0 +1,188 @@
+#include "mh-tap-request.h"
+
+#include <string.h>
+
+#include "mh-error.h"
+#include "mh-ifname.h"
+
+typedef enum {
+  OPTION_MULTI_QUEUE,
+  OPTION_VNET_HDR,
+  OPTION_RELEASE_ON_DISCONNECT,
+  OPTION_NOT_YET, /* documented as "later" in the design: say so clearly */
+} OptionId;
+
+static const struct {
+  const char *key;
+  OptionId id;
+} tap_options[] = {
+  { "multi_queue", OPTION_MULTI_QUEUE },
+  { "vnet_hdr", OPTION_VNET_HDR },
+  { "release_on_disconnect", OPTION_RELEASE_ON_DISCONNECT },
+  { "bridge", OPTION_NOT_YET },
+  { "mtu", OPTION_NOT_YET },
+};
+
+void
+mh_tap_request_free (MhTapRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->name);
+  g_free (request);
+}
+
+static gboolean
+apply_option (MhTapRequest *request, const char *key, GVariant *value, GError **error)
+{
+  g_autofree char *quoted_key = NULL;
+  OptionId id = OPTION_NOT_YET;
+  gboolean known = FALSE;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (tap_options); i++)
+    if (strcmp (tap_options[i].key, key) == 0)
+      {
+        id = tap_options[i].id;
+        known = TRUE;
+      }
+
+  quoted_key = mh_quote_untrusted (key, 40);
+  if (!known)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                   "unknown option %s; known options: multi_queue, vnet_hdr, "
+                   "release_on_disconnect",
+                   quoted_key);
+      return FALSE;
+    }
+  if (id == OPTION_NOT_YET)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                   "option %s is not supported by this version of microvm-helperd", quoted_key);
+      return FALSE;
+    }
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                   "option %s must be a boolean (D-Bus type 'b'), not '%s'", key,
+                   g_variant_get_type_string (value));
+      return FALSE;
+    }
+
+  switch (id)
+    {
+    case OPTION_MULTI_QUEUE:
+      request->multi_queue = g_variant_get_boolean (value);
+      break;
+    case OPTION_VNET_HDR:
+      request->vnet_hdr = g_variant_get_boolean (value);
+      break;
+    case OPTION_RELEASE_ON_DISCONNECT:
+      request->release_on_disconnect = g_variant_get_boolean (value);
+      break;
+    case OPTION_NOT_YET:
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
+MhTapRequest *
+mh_tap_request_parse (const char *name, GVariant *options, GError **error)
+{
+  g_autoptr (MhTapRequest) request = g_new0 (MhTapRequest, 1);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_return_val_if_fail (g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT), NULL);
+
+  if (!mh_ifname_validate (name, error))
+    return NULL;
+
+  request->name = g_strdup (name);
+  request->vnet_hdr = TRUE;
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      /* A D-Bus dict may carry a key twice; which one "wins" would be up to
+       * the parser, so refuse instead of guessing. */
+      if (!g_hash_table_add (seen, (gpointer) key))
+        {
+          g_autofree char *quoted = mh_quote_untrusted (key, 40);
+          g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT, "option %s is given twice",
+                       quoted);
+          g_variant_unref (value);
+          return NULL;
+        }
+      if (!apply_option (request, key, value, error))
+        {
+          g_variant_unref (value);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&request);
+}
+
+GPtrArray *
+mh_tap_request_parse_batch (GVariant *taps, GError **error)
+{
+  g_autoptr (GPtrArray) requests = NULL;
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  gsize n;
+
+  g_return_val_if_fail (g_variant_is_of_type (taps, G_VARIANT_TYPE ("a(sa{sv})")), NULL);
+
+  n = g_variant_n_children (taps);
+  if (n == 0)
+    {
+      g_set_error_literal (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                           "the list of taps is empty; give at least one (name, options) entry");
+      return NULL;
+    }
+
+  requests = g_ptr_array_new_full (n, (GDestroyNotify) mh_tap_request_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr (GVariant) options = NULL;
+      g_autoptr (GError) local_error = NULL;
+      const char *name;
+      MhTapRequest *request;
+
+      g_variant_get_child (taps, i, "(&s@a{sv})", &name, &options);
+      request = mh_tap_request_parse (name, options, &local_error);
+      if (request == NULL)
+        {
+          g_autofree char *quoted = mh_quote_untrusted (name, 32);
+          g_set_error (error, local_error->domain, local_error->code, "taps[%zu] %s: %s", i,
+                       quoted, local_error->message);
+          return NULL;
+        }
+      g_ptr_array_add (requests, request);
+      if (!g_hash_table_add (names, request->name))
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                       "taps[%zu] \"%s\": the name is listed more than once", i, request->name);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&requests);
+}
+
+char *
+mh_tap_request_join_names (GPtrArray *requests, const char *separator)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const MhTapRequest *request = requests->pdata[i];
+      if (i > 0)
+        g_string_append (out, separator);
+      g_string_append (out, request->name);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

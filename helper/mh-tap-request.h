@@ -1,0 +1,32 @@
+/* Parsing of CreateTap/CreateTaps arguments.  Strict: unknown option keys,
+ * duplicate keys, wrong value types and duplicate names are errors that
+ * name the entry, before anything is authorized or created. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *name;
+  gboolean multi_queue;           /* IFF_MULTI_QUEUE, default FALSE */
+  gboolean vnet_hdr;              /* IFF_VNET_HDR, default TRUE */
+  gboolean release_on_disconnect; /* delete when the caller's connection goes */
+} MhTapRequest;
+
+void mh_tap_request_free (MhTapRequest *request);
+
+/* @options must be of type a{sv}. */
+MhTapRequest *mh_tap_request_parse (const char *name, GVariant *options, GError **error);
+
+/* @taps must be of type a(sa{sv}).  Returns a GPtrArray of MhTapRequest.
+ * An empty list or one with a name twice is MH_ERROR_INVALID_ARGUMENT;
+ * errors name the entry ("taps[2] \"vm-c\": ..."). */
+GPtrArray *mh_tap_request_parse_batch (GVariant *taps, GError **error);
+
+/* "vm-a vm-b vm-c": the names of a batch, for logs and polkit details. */
+char *mh_tap_request_join_names (GPtrArray *requests, const char *separator);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhTapRequest, mh_tap_request_free)
+
+G_END_DECLS

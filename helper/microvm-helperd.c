@@ -1,0 +1,210 @@
+/* microvm-helperd: the privileged half of microvm-helper.  Everything it
+ * does lives in libmicrovm-helper; this file only parses options, drops
+ * capabilities, wires the parts together and runs the main loop. */
+#include <errno.h>
+#include <glib-unix.h>
+#include <linux/capability.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mh-authorizer.h"
+#include "mh-build-config.h"
+#include "mh-caps.h"
+#include "mh-config.h"
+#include "mh-daemon.h"
+#include "mh-dispatch.h"
+#include "mh-error.h"
+#include "mh-leases.h"
+#include "mh-tap-backend.h"
+#include "mh-tap-registry.h"
+#include "mh-tap-service.h"
+
+#define DEFAULT_IDLE_TIMEOUT_S 60
+
+/* The capabilities the helper's work needs; everything else is dropped. */
+static const int kept_capabilities[] = {
+  CAP_NET_ADMIN, /* TUNSETIFF/TUNSETOWNER/TUNSETPERSIST, link up, delete */
+  -1,
+};
+
+static gboolean opt_verbose;
+static gboolean opt_no_idle_exit;
+static int opt_idle_timeout = DEFAULT_IDLE_TIMEOUT_S;
+static char *opt_config = NULL;
+static char *opt_runtime_dir = NULL;
+static gboolean opt_version;
+
+static const GOptionEntry option_entries[] = {
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log debug messages too", NULL },
+  { "no-idle-exit", 0, 0, G_OPTION_ARG_NONE, &opt_no_idle_exit,
+    "Keep running when there is nothing to do", NULL },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt_idle_timeout,
+    "Seconds without work and without leases before exiting (default 60)", "SECONDS" },
+  { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config,
+    "Administrator's configuration (default " MH_CONFIG_FILE ")", "FILE" },
+  { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_runtime_dir,
+    "Directory for the registry (default " MH_RUNTIME_DIR ")", "DIR" },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
+  { NULL },
+};
+
+typedef struct {
+  MhTapService *taps;
+} LeaseTarget;
+
+static void
+on_lease_vanished (const char *unique_name, gpointer user_data)
+{
+  LeaseTarget *target = user_data;
+
+  mh_tap_service_release_lease (target->taps, unique_name);
+}
+
+static void
+on_service_idle (gpointer user_data)
+{
+  mh_daemon_touch (user_data);
+}
+
+static gboolean
+on_terminate (gpointer user_data)
+{
+  g_message ("terminating on signal; leased taps stay recorded for the next start");
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A registry the helper cannot read must not stop it from serving, nor be
+ * overwritten: keep it for the administrator and start empty (taps it
+ * listed are then left alone, never deleted). */
+static void
+load_registry (MhTapRegistry *registry)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *aside = NULL;
+
+  if (mh_tap_registry_load (registry, &error))
+    return;
+  aside = g_strdup_printf ("%s.unreadable-%" G_GINT64_FORMAT, mh_tap_registry_get_path (registry),
+                           g_get_real_time () / G_USEC_PER_SEC);
+  g_critical ("%s; moved it to %s and starting with an empty registry", error->message, aside);
+  if (rename (mh_tap_registry_get_path (registry), aside) < 0)
+    g_critical ("cannot move the registry aside: %s", g_strerror (errno));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MhConfig) config = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (MhLeases) leases = NULL;
+  g_autoptr (MhAuthorizer) authorizer = NULL;
+  g_autoptr (MhDispatcher) dispatcher = NULL;
+  g_autoptr (MhDaemon) daemon = NULL;
+  g_autofree char *registry_path = NULL;
+  g_autofree char *bus_id = NULL;
+  g_autofree char *caps = NULL;
+  MhTapService *taps;
+  LeaseTarget lease_target = { NULL };
+
+  setlocale (LC_ALL, "");
+
+  context = g_option_context_new ("- privileged helper for running microVMs as a user");
+  g_option_context_set_summary (
+    context, "Creates tap interfaces owned by the calling user over D-Bus, authorized by polkit.\n"
+             "Started by D-Bus activation; not meant to be run by hand.");
+  g_option_context_add_main_entries (context, option_entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("microvm-helperd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (opt_version)
+    {
+      g_print ("microvm-helperd %s\n", MH_VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (opt_verbose)
+    g_log_set_debug_enabled (TRUE);
+  if (opt_idle_timeout < 0)
+    {
+      g_printerr ("microvm-helperd: --idle-timeout must be 0 or more seconds\n");
+      return EXIT_FAILURE;
+    }
+
+  /* Before any thread exists: capabilities are per thread, and threads
+   * created later inherit the reduced sets. */
+  if (!mh_caps_keep_only (kept_capabilities, &error))
+    {
+      g_printerr ("microvm-helperd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  caps = mh_caps_describe ();
+  g_message ("microvm-helperd %s starting; kept capabilities: %s", MH_VERSION, caps);
+
+  config = mh_config_load (opt_config != NULL ? opt_config : MH_CONFIG_FILE, &error);
+  if (config == NULL)
+    {
+      g_printerr ("microvm-helperd: refusing to start: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  if (opt_runtime_dir == NULL)
+    opt_runtime_dir = g_strdup (MH_RUNTIME_DIR);
+  if (g_mkdir_with_parents (opt_runtime_dir, 0700) < 0)
+    {
+      g_printerr ("microvm-helperd: cannot create %s: %s\n", opt_runtime_dir, g_strerror (errno));
+      return EXIT_FAILURE;
+    }
+  registry_path = g_build_filename (opt_runtime_dir, "taps.registry", NULL);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (bus == NULL)
+    {
+      g_printerr ("microvm-helperd: cannot connect to the system bus: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  bus_id = mh_daemon_get_bus_id (bus, &error);
+  if (bus_id == NULL)
+    {
+      g_printerr ("microvm-helperd: cannot ask the bus for its id: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  leases = mh_leases_new (bus, bus_id, on_lease_vanished, &lease_target);
+  {
+    MhTapRegistry *registry = mh_tap_registry_new (registry_path);
+    load_registry (registry);
+    taps = mh_tap_service_new (config, registry, mh_tap_backend_kernel_new (), leases);
+  }
+  lease_target.taps = taps;
+  authorizer = mh_authorizer_new_polkit ();
+  dispatcher = mh_dispatcher_new (config, authorizer, taps);
+  daemon = mh_daemon_new (bus, dispatcher, leases, opt_no_idle_exit ? 0 : (guint) opt_idle_timeout,
+                          loop);
+  mh_tap_service_set_idle_callback (taps, G_CALLBACK (on_service_idle), daemon);
+
+  mh_tap_service_reconcile (taps, mh_daemon_name_is_alive, daemon);
+
+  if (!mh_daemon_start (daemon, &error))
+    {
+      g_printerr ("microvm-helperd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  g_unix_signal_add (SIGTERM, on_terminate, loop);
+  g_unix_signal_add (SIGINT, on_terminate, loop);
+  g_main_loop_run (loop);
+
+  g_clear_pointer (&daemon, mh_daemon_free);
+  g_clear_pointer (&dispatcher, mh_dispatcher_free);
+  mh_tap_service_free (taps);
+  return EXIT_SUCCESS;
+}
