@@ -1,0 +1,72 @@
+/* Test support for integration tests that run inside mh-sandbox as root.
+ * Tests act as users through agents (mh-test-agent processes started as
+ * that user) and check the result from root's side: sysfs, netlink, the
+ * helper's registry. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define MH_TEST_UID_ALICE 61001
+#define MH_TEST_UID_BOB 61002
+#define MH_TEST_UID_MALLORY 61003
+#define MH_TEST_UID_CAROL 61004
+#define MH_TEST_UID_DAVE 61005
+
+typedef struct _MhTestAgent MhTestAgent;
+
+/* Initialises GTest and checks that we are inside the sandbox. */
+void mh_test_init (int *argc, char ***argv);
+
+/* Starts an agent as @user (alice, bob, mallory, carol, dave). */
+MhTestAgent *mh_test_agent_new (const char *user);
+void mh_test_agent_free (MhTestAgent *agent);
+/* SIGKILL and reap: the agent's bus connection ends abruptly. */
+void mh_test_agent_kill (MhTestAgent *agent);
+GPid mh_test_agent_get_pid (MhTestAgent *agent);
+
+/* Sends one command line; returns the answer line. */
+char *mh_test_agent_command (MhTestAgent *agent, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Calls a helper method; ARGS is GVariant text of the in-arguments.
+ * Returns the result (NULL on error) and sets @error_name/@message. */
+GVariant *mh_test_agent_call (MhTestAgent *agent, const char *method, const char *args,
+                              char **error_name, char **message);
+
+/* Asserting forms: the call must succeed / fail with the given short error
+ * name ("Busy") and a message containing @message_part (may be NULL).
+ * The error message is returned for further checks. */
+GVariant *mh_test_assert_call_ok (MhTestAgent *agent, const char *method, const char *args);
+char *mh_test_assert_call_error (MhTestAgent *agent, const char *method, const char *args,
+                                 const char *short_name, const char *message_part);
+
+/* Root-side view of the network namespace. */
+gboolean mh_test_iface_exists (const char *name);
+gint64 mh_test_iface_attr_int (const char *name, const char *attribute);
+/* Sorted names of /sys/class/net, space separated. */
+char *mh_test_iface_list (void);
+/* Waits up to @timeout_ms for the interface to (dis)appear. */
+gboolean mh_test_wait_iface (const char *name, gboolean present, guint timeout_ms);
+
+/* Runs a command as root and asserts that it succeeds. */
+void mh_test_run (const char *const *argv);
+#define MH_TEST_RUN(...) mh_test_run ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* The helper: its pid (0 when not running), SIGKILL it, and its config. */
+GPid mh_test_helper_pid (void);
+void mh_test_helper_kill (void);
+void mh_test_helper_set_config (const char *text);
+void mh_test_helper_set_args (const char *args);
+/* The helper's registry file contents ("" when absent). */
+char *mh_test_helper_registry (void);
+/* Waits up to @timeout_ms until the registry does (not) mention @name:
+ * the helper writes it after the kernel work. */
+gboolean mh_test_wait_registry (const char *name, gboolean present, guint timeout_ms);
+
+/* A fresh GDBusConnection as root (for watching names). */
+GDBusConnection *mh_test_root_bus (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhTestAgent, mh_test_agent_free)
+
+G_END_DECLS

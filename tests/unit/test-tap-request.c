@@ -1,0 +1,104 @@
+#include <string.h>
+
+#include "mh-error.h"
+#include "mh-tap-request.h"
+
+static void
+test_defaults_and_options (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) none = g_variant_ref_sink (g_variant_new_parsed ("@a{sv} {}"));
+  g_autoptr (GVariant) all = g_variant_ref_sink (g_variant_new_parsed (
+    "{'multi_queue': <true>, 'vnet_hdr': <false>, 'release_on_disconnect': <true>}"));
+  g_autoptr (MhTapRequest) plain = mh_tap_request_parse ("vm-a", none, &error);
+  g_autoptr (MhTapRequest) full = mh_tap_request_parse ("vm-b", all, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (plain->multi_queue);
+  g_assert_true (plain->vnet_hdr);
+  g_assert_false (plain->release_on_disconnect);
+  g_assert_true (full->multi_queue);
+  g_assert_false (full->vnet_hdr);
+  g_assert_true (full->release_on_disconnect);
+}
+
+static void
+check_option_error (const char *options_text, const char *message_part)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) options = g_variant_ref_sink (g_variant_new_parsed (options_text));
+  g_autoptr (MhTapRequest) request = mh_tap_request_parse ("vm-a", options, &error);
+
+  g_assert_null (request);
+  g_assert_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT);
+  if (strstr (error->message, message_part) == NULL)
+    g_error ("\"%s\" lacks \"%s\"", error->message, message_part);
+}
+
+static void
+test_bad_options (void)
+{
+  GVariantBuilder builder;
+  g_autoptr (GVariant) twice = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MhTapRequest) request = NULL;
+
+  check_option_error ("{'colour': <'red'>}", "unknown option \"colour\"");
+  check_option_error ("{'multi_queue': <'true'>}", "must be a boolean (D-Bus type 'b'), not 's'");
+  check_option_error ("{'vnet_hdr': <<true>>}", "not 'v'");
+  check_option_error ("{'bridge': <'br0'>}", "not supported by this version");
+
+  /* A dict with the same key twice (legal on the wire). */
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "multi_queue", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&builder, "{sv}", "multi_queue", g_variant_new_boolean (TRUE));
+  twice = g_variant_ref_sink (g_variant_builder_end (&builder));
+  request = mh_tap_request_parse ("vm-a", twice, &error);
+  g_assert_null (request);
+  g_assert_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "given twice"));
+}
+
+static void
+check_batch_error (const char *text, const char *message_part)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) taps =
+    g_variant_parse (G_VARIANT_TYPE ("a(sa{sv})"), text, NULL, NULL, NULL);
+  g_autoptr (GPtrArray) requests = mh_tap_request_parse_batch (taps, &error);
+
+  g_assert_null (requests);
+  g_assert_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT);
+  if (strstr (error->message, message_part) == NULL)
+    g_error ("\"%s\" lacks \"%s\"", error->message, message_part);
+}
+
+static void
+test_batch (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) taps = g_variant_ref_sink (g_variant_new_parsed (
+    "[('vm-a', @a{sv} {}), ('vm-b', {'multi_queue': <true>})]"));
+  g_autoptr (GPtrArray) requests = mh_tap_request_parse_batch (taps, &error);
+  g_autofree char *joined = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (requests->len, ==, 2);
+  joined = mh_tap_request_join_names (requests, " ");
+  g_assert_cmpstr (joined, ==, "vm-a vm-b");
+
+  check_batch_error ("[]", "empty");
+  check_batch_error ("[('vm-a', @a{sv} {}), ('x/y', @a{sv} {})]", "taps[1] \"x/y\": invalid");
+  check_batch_error ("[('vm-a', @a{sv} {}), ('vm-b', {'z': <1>})]", "taps[1] \"vm-b\": unknown");
+  check_batch_error ("[('vm-a', @a{sv} {}), ('vm-a', @a{sv} {})]", "listed more than once");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tap-request/defaults-and-options", test_defaults_and_options);
+  g_test_add_func ("/tap-request/bad-options", test_bad_options);
+  g_test_add_func ("/tap-request/batch", test_batch);
+  return g_test_run ();
+}
