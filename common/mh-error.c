@@ -26,7 +26,11 @@ mh_error_quark (void)
   return (GQuark) quark;
 }
 
-G_DEFINE_QUARK (mh-errno-error-quark, mh_errno_error)
+GQuark
+mh_errno_error_quark (void)
+{
+  return g_quark_from_static_string ("mh-errno-error-quark");
+}
 
 const char *
 mh_error_dbus_name (MhError code)

@@ -9,8 +9,8 @@ invalid (GError **error, const char *name, const char *why)
 {
   g_autofree char *quoted = mh_quote_untrusted (name, 32);
 
-  g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT, "invalid interface name %s: %s",
-               quoted, why);
+  g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT, "invalid interface name %s: %s", quoted,
+               why);
   return FALSE;
 }
 

@@ -58,8 +58,7 @@ mh_authorizer_free (MhAuthorizer *authorizer)
   g_free (authorizer);
 }
 
-static void
-return_not_authorized (GTask *task, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void return_not_authorized (GTask *task, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 return_not_authorized (GTask *task, const char *format, ...)
@@ -84,7 +83,8 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
   result = polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), res, &error);
   if (result == NULL)
     {
-      return_not_authorized (task, "not authorized: polkit could not be asked about %s (%s); "
+      return_not_authorized (task,
+                             "not authorized: polkit could not be asked about %s (%s); "
                              "is polkitd running?",
                              check->action_id, error->message);
       return;
@@ -126,8 +126,8 @@ start_check (MhAuthorizer *authorizer, GTask *task)
   CheckData *check = g_task_get_task_data (task);
 
   polkit_authority_check_authorization (authorizer->authority, check->subject, check->action_id,
-                                        check->details, check->flags,
-                                        g_task_get_cancellable (task), on_check_done, task);
+                                        check->details, check->flags, g_task_get_cancellable (task),
+                                        on_check_done, task);
 }
 
 static void
@@ -144,18 +144,16 @@ on_authority_ready (GObject *source, GAsyncResult *res, gpointer user_data)
         start_check (authorizer, task);
       else
         {
-          return_not_authorized (task, "not authorized: cannot reach polkit (%s)",
-                                 error->message);
+          return_not_authorized (task, "not authorized: cannot reach polkit (%s)", error->message);
           g_object_unref (task);
         }
     }
 }
 
 void
-mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller,
-                           const char *action_id, GHashTable *details, gboolean interactive,
-                           GCancellable *cancellable, GAsyncReadyCallback callback,
-                           gpointer user_data)
+mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, const char *action_id,
+                           GHashTable *details, gboolean interactive, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   CheckData *check = g_new0 (CheckData, 1);

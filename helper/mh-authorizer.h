@@ -30,9 +30,9 @@ void mh_authorizer_free (MhAuthorizer *authorizer);
  * @interactive: the message carried ALLOW_INTERACTIVE_AUTHORIZATION.
  * Fails with MH_ERROR_NOT_AUTHORIZED and a message that says what to do. */
 void mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller,
-                                const char *action_id, GHashTable *details,
-                                gboolean interactive, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data);
+                                const char *action_id, GHashTable *details, gboolean interactive,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
 gboolean mh_authorizer_check_finish (MhAuthorizer *authorizer, GAsyncResult *result,
                                      GError **error);
 

@@ -41,8 +41,8 @@ on_credentials (GObject *source, GAsyncResult *result, gpointer user_data)
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (reply == NULL)
     {
-      g_task_return_new_error (task, MH_ERROR, MH_ERROR_FAILED,
-                               "cannot identify the caller %s: %s", sender, error->message);
+      g_task_return_new_error (task, MH_ERROR, MH_ERROR_FAILED, "cannot identify the caller %s: %s",
+                               sender, error->message);
       return;
     }
 
@@ -58,9 +58,8 @@ on_credentials (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-mh_caller_lookup_async (GDBusConnection *connection, const char *sender,
-                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                        gpointer user_data)
+mh_caller_lookup_async (GDBusConnection *connection, const char *sender, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 

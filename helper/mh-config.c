@@ -38,8 +38,8 @@ mh_config_free (MhConfig *config)
   g_free (config);
 }
 
-static gboolean
-config_error (GError **error, const char *origin, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean config_error (GError **error, const char *origin, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static gboolean
 config_error (GError **error, const char *origin, const char *format, ...)

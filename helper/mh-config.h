@@ -13,11 +13,11 @@ G_BEGIN_DECLS
 #define MH_CONFIG_DEFAULT_MAX_TAPS_TOTAL 1024
 
 typedef struct {
-  char *path;                    /* where it was read from, for messages */
-  guint max_taps_per_user;       /* [Taps] MaxPerUser */
-  guint max_taps_total;          /* [Taps] MaxTotal */
-  GStrv allowed_tap_names;       /* [Taps] AllowedNames: glob patterns; NULL = any */
-  GPtrArray *allowed_tap_specs;  /* compiled GPatternSpec of the above */
+  char *path;                   /* where it was read from, for messages */
+  guint max_taps_per_user;      /* [Taps] MaxPerUser */
+  guint max_taps_total;         /* [Taps] MaxTotal */
+  GStrv allowed_tap_names;      /* [Taps] AllowedNames: glob patterns; NULL = any */
+  GPtrArray *allowed_tap_specs; /* compiled GPatternSpec of the above */
 } MhConfig;
 
 MhConfig *mh_config_new_default (void);

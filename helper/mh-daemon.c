@@ -198,8 +198,7 @@ gboolean
 mh_daemon_start (MhDaemon *daemon, GError **error)
 {
   daemon->registration_id = g_dbus_connection_register_object (
-    daemon->connection, MH_OBJECT_PATH, mh_helper1_interface_info (), &vtable, daemon, NULL,
-    error);
+    daemon->connection, MH_OBJECT_PATH, mh_helper1_interface_info (), &vtable, daemon, NULL, error);
   if (daemon->registration_id == 0)
     return FALSE;
 
@@ -216,10 +215,9 @@ mh_daemon_get_bus_id (GDBusConnection *connection, GError **error)
   g_autoptr (GVariant) reply = NULL;
   char *id = NULL;
 
-  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetId", NULL,
-                                       G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                       error);
+  reply = g_dbus_connection_call_sync (
+    connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId",
+    NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   if (reply == NULL)
     return NULL;
   g_variant_get (reply, "(s)", &id);
@@ -241,11 +239,10 @@ mh_daemon_name_is_alive (const char *unique_name, const char *bus_id, gpointer u
   if (g_strcmp0 (bus_id, daemon->bus_id) != 0)
     return FALSE;
 
-  reply = g_dbus_connection_call_sync (daemon->connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "NameHasOwner", g_variant_new ("(s)", unique_name),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                       &error);
+  reply = g_dbus_connection_call_sync (
+    daemon->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+    "NameHasOwner", g_variant_new ("(s)", unique_name), G_VARIANT_TYPE ("(b)"),
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   if (reply == NULL)
     {
       g_warning ("cannot ask the bus about %s: %s; treating it as gone", unique_name,

@@ -17,8 +17,8 @@ typedef struct _MhDaemon MhDaemon;
 
 /* @idle_timeout_s: 0 never exits on idle.  Borrows @dispatcher and
  * @leases. */
-MhDaemon *mh_daemon_new (GDBusConnection *connection, MhDispatcher *dispatcher,
-                         MhLeases *leases, guint idle_timeout_s, GMainLoop *loop);
+MhDaemon *mh_daemon_new (GDBusConnection *connection, MhDispatcher *dispatcher, MhLeases *leases,
+                         guint idle_timeout_s, GMainLoop *loop);
 void mh_daemon_free (MhDaemon *daemon);
 
 /* Registers the object and asks for the name; the main loop quits if the
@@ -30,8 +30,7 @@ void mh_daemon_touch (MhDaemon *daemon);
 
 /* Is the client @unique_name of bus @bus_id still connected?  For
  * reconciling leases at start-up (synchronous). */
-gboolean mh_daemon_name_is_alive (const char *unique_name, const char *bus_id,
-                                  gpointer daemon);
+gboolean mh_daemon_name_is_alive (const char *unique_name, const char *bus_id, gpointer daemon);
 
 /* The bus's id, org.freedesktop.DBus.GetId (synchronous). */
 char *mh_daemon_get_bus_id (GDBusConnection *connection, GError **error);

@@ -129,8 +129,7 @@ mh_dispatcher_dispatch (MhDispatcher *dispatcher, const char *method_name, GVari
       g_autofree char *quoted = mh_quote_untrusted (method_name, 64);
       call->object = g_strdup (quoted);
       mh_call_return_error (call, g_error_new (MH_ERROR, MH_ERROR_NOT_AUTHORIZED,
-                                               "method %s is not allowed by this helper",
-                                               quoted));
+                                               "method %s is not allowed by this helper", quoted));
       return;
     }
 
@@ -151,6 +150,6 @@ mh_dispatcher_dispatch (MhDispatcher *dispatcher, const char *method_name, GVari
     }
 
   mh_call_add_detail (call, "polkit.gettext_domain", "microvm-helper");
-  mh_authorizer_check_async (dispatcher->authorizer, call->caller, call->action_id,
-                             call->details, call->interactive, NULL, on_authorized, call);
+  mh_authorizer_check_async (dispatcher->authorizer, call->caller, call->action_id, call->details,
+                             call->interactive, NULL, on_authorized, call);
 }

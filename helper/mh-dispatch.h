@@ -54,9 +54,9 @@ struct _MhCall {
   gboolean interactive;
 
   /* Set by prepare. */
-  const char *action_id;  /* starts as method->action_id; may only be raised to manage-all */
-  GHashTable *details;    /* polkit details, string -> string */
-  char *object;           /* what the call is about, for the audit log */
+  const char *action_id; /* starts as method->action_id; may only be raised to manage-all */
+  GHashTable *details;   /* polkit details, string -> string */
+  char *object;          /* what the call is about, for the audit log */
   gpointer request;
   GDestroyNotify request_free;
 

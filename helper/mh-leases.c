@@ -113,9 +113,9 @@ mh_leases_hold (MhLeases *leases, const char *unique_name)
       /* For a unique name that is already gone, GDBus reports "vanished"
        * right away, so a client that died before its lease was recorded
        * still gets its resources released. */
-      lease->watch_id = g_bus_watch_name_on_connection (
-        leases->connection, unique_name, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_name_vanished,
-        watch, watch_data_free);
+      lease->watch_id = g_bus_watch_name_on_connection (leases->connection, unique_name,
+                                                        G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                        on_name_vanished, watch, watch_data_free);
     }
 }
 

@@ -12,10 +12,10 @@ G_BEGIN_DECLS
 
 typedef struct {
   int ifindex;
-  gboolean is_tap;    /* a tun-driver device in TAP mode */
-  gint64 owner;       /* TUNSETOWNER uid, -1 when none (only for is_tap) */
-  guint tun_flags;    /* IFF_* flags as sysfs tun_flags shows them */
-  gboolean up;        /* IFF_UP */
+  gboolean is_tap; /* a tun-driver device in TAP mode */
+  gint64 owner;    /* TUNSETOWNER uid, -1 when none (only for is_tap) */
+  guint tun_flags; /* IFF_* flags as sysfs tun_flags shows them */
+  gboolean up;     /* IFF_UP */
 } MhTapKernelInfo;
 
 typedef struct _MhTapBackend MhTapBackend;
@@ -26,8 +26,7 @@ struct _MhTapBackend {
   gboolean (*create) (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
                       gboolean vnet_hdr, int *ifindex, GError **error);
   /* Any interface of that name; MH_ERRNO_ERROR ENODEV when there is none. */
-  gboolean (*lookup) (MhTapBackend *self, const char *name, MhTapKernelInfo *info,
-                      GError **error);
+  gboolean (*lookup) (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GError **error);
   /* Deletes by interface index; @name is only for messages.  ENODEV when
    * the index no longer exists. */
   gboolean (*remove) (MhTapBackend *self, int ifindex, const char *name, GError **error);

@@ -171,8 +171,7 @@ out:
 }
 
 static gboolean
-read_tun_attributes (const char *name, MhTapKernelInfo *info, gint64 *sysfs_ifindex,
-                     GError **error)
+read_tun_attributes (const char *name, MhTapKernelInfo *info, gint64 *sysfs_ifindex, GError **error)
 {
   g_autofree char *flags_path = g_build_filename (SYS_CLASS_NET, name, "tun_flags", NULL);
   g_autofree char *owner_path = g_build_filename (SYS_CLASS_NET, name, "owner", NULL);

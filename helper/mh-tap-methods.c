@@ -58,8 +58,7 @@ mh_tap_methods_prepare_create_taps (MhCall *call, GError **error)
       g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
                    "%zu taps asked for in one call, more than the limit of %u per user "
                    "(MaxPerUser= in %s)",
-                   n, call->dispatcher->config->max_taps_per_user,
-                   call->dispatcher->config->path);
+                   n, call->dispatcher->config->max_taps_per_user, call->dispatcher->config->path);
       return FALSE;
     }
 

@@ -44,8 +44,8 @@ const char *mh_tap_registry_get_path (MhTapRegistry *registry);
 gboolean mh_tap_registry_load (MhTapRegistry *registry, GError **error);
 
 /* Parses registry text into @registry (replacing its records). */
-gboolean mh_tap_registry_load_from_data (MhTapRegistry *registry, const char *text,
-                                         gsize length, GError **error);
+gboolean mh_tap_registry_load_from_data (MhTapRegistry *registry, const char *text, gsize length,
+                                         GError **error);
 
 /* Writes every record atomically. */
 gboolean mh_tap_registry_save (MhTapRegistry *registry, GError **error);

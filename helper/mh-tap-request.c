@@ -157,8 +157,8 @@ mh_tap_request_parse_batch (GVariant *taps, GError **error)
       if (request == NULL)
         {
           g_autofree char *quoted = mh_quote_untrusted (name, 32);
-          g_set_error (error, local_error->domain, local_error->code, "taps[%zu] %s: %s", i,
-                       quoted, local_error->message);
+          g_set_error (error, local_error->domain, local_error->code, "taps[%zu] %s: %s", i, quoted,
+                       local_error->message);
           return NULL;
         }
       g_ptr_array_add (requests, request);

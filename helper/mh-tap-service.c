@@ -170,8 +170,7 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
       g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
                    "uid %u has %u taps and asks for %u more, over the limit of %u per user "
                    "(MaxPerUser= in %s); delete taps it no longer uses",
-                   uid, n_have, n_new, service->config->max_taps_per_user,
-                   service->config->path);
+                   uid, n_have, n_new, service->config->max_taps_per_user, service->config->path);
       return FALSE;
     }
   n_total = mh_tap_registry_count (service->registry);
@@ -652,8 +651,8 @@ release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
       if (!apply_removal (service, removal, TRUE))
         {
-          g_warning ("could not delete tap %s (uid %u) after %s: %s", removal->name, uid,
-                     job->why, removal->error != NULL ? removal->error->message : "unknown");
+          g_warning ("could not delete tap %s (uid %u) after %s: %s", removal->name, uid, job->why,
+                     removal->error != NULL ? removal->error->message : "unknown");
           continue;
         }
       switch (removal->outcome)
@@ -855,8 +854,7 @@ list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
         continue;
 
       g_variant_dict_insert (&details, "owner", "u", (guint32) info.owner);
-      g_variant_dict_insert (&details, "multi_queue", "b",
-                             (info.tun_flags & IFF_MULTI_QUEUE) != 0);
+      g_variant_dict_insert (&details, "multi_queue", "b", (info.tun_flags & IFF_MULTI_QUEUE) != 0);
       g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
       g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
       g_variant_dict_insert (&details, "up", "b", info.up);
@@ -946,8 +944,7 @@ reconcile_one (MhTapService *service, MhTapRecord *record, MhLeaseAliveFunc aliv
       return FALSE;
     }
 
-  if (record->lease_name != NULL &&
-      !alive (record->lease_name, record->lease_bus_id, alive_data))
+  if (record->lease_name != NULL && !alive (record->lease_name, record->lease_bus_id, alive_data))
     {
       if (info.owner == (gint64) record->uid &&
           !service->backend->remove (service->backend, record->ifindex, record->name, &error))

@@ -50,17 +50,15 @@ GPtrArray *mh_tap_service_create_finish (MhTapService *service, GAsyncResult *re
 gboolean mh_tap_service_lookup_owner (MhTapService *service, const char *name, guint32 *uid);
 
 /* Deletes a tap the helper made for @caller (any user's if @as_admin). */
-void mh_tap_service_delete_async (MhTapService *service, const MhCaller *caller,
-                                  const char *name, gboolean as_admin,
-                                  GAsyncReadyCallback callback, gpointer user_data);
-gboolean mh_tap_service_delete_finish (MhTapService *service, GAsyncResult *result,
-                                       GError **error);
+void mh_tap_service_delete_async (MhTapService *service, const MhCaller *caller, const char *name,
+                                  gboolean as_admin, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean mh_tap_service_delete_finish (MhTapService *service, GAsyncResult *result, GError **error);
 
 /* a(sia{sv}) of @uid's taps that still exist in the kernel. */
-void mh_tap_service_list_async (MhTapService *service, guint32 uid,
-                                GAsyncReadyCallback callback, gpointer user_data);
-GVariant *mh_tap_service_list_finish (MhTapService *service, GAsyncResult *result,
-                                      GError **error);
+void mh_tap_service_list_async (MhTapService *service, guint32 uid, GAsyncReadyCallback callback,
+                                gpointer user_data);
+GVariant *mh_tap_service_list_finish (MhTapService *service, GAsyncResult *result, GError **error);
 
 /* The client @unique_name left the bus: delete the taps it leased. */
 void mh_tap_service_release_lease (MhTapService *service, const char *unique_name);
@@ -71,8 +69,7 @@ typedef gboolean (*MhLeaseAliveFunc) (const char *unique_name, const char *bus_i
 /* At start-up, before serving: forget records whose interface is gone,
  * adopt taps recorded as "creating" that were fully made, delete leased
  * taps whose client is gone and watch the others again.  Synchronous. */
-void mh_tap_service_reconcile (MhTapService *service, MhLeaseAliveFunc alive,
-                               gpointer alive_data);
+void mh_tap_service_reconcile (MhTapService *service, MhLeaseAliveFunc alive, gpointer alive_data);
 
 /* No request in flight. */
 gboolean mh_tap_service_is_idle (MhTapService *service);

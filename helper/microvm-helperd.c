@@ -114,6 +114,8 @@ main (int argc, char **argv)
   LeaseTarget lease_target = { NULL };
 
   setlocale (LC_ALL, "");
+  /* One stream for the journal (or the bus's log in tests), debug included. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   context = g_option_context_new ("- privileged helper for running microVMs as a user");
   g_option_context_set_summary (
@@ -187,8 +189,8 @@ main (int argc, char **argv)
   lease_target.taps = taps;
   authorizer = mh_authorizer_new_polkit ();
   dispatcher = mh_dispatcher_new (config, authorizer, taps);
-  daemon = mh_daemon_new (bus, dispatcher, leases, opt_no_idle_exit ? 0 : (guint) opt_idle_timeout,
-                          loop);
+  daemon =
+    mh_daemon_new (bus, dispatcher, leases, opt_no_idle_exit ? 0 : (guint) opt_idle_timeout, loop);
   mh_tap_service_set_idle_callback (taps, G_CALLBACK (on_service_idle), daemon);
 
   mh_tap_service_reconcile (taps, mh_daemon_name_is_alive, daemon);

@@ -61,11 +61,12 @@ test_create_list_delete (void)
   g_assert_true (g_str_has_prefix (attach_wrong, "errno 22 "));
 
   listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
-  g_assert_cmpint (g_variant_n_children (g_variant_get_child_value (listed, 0)), ==, 1);
-  g_variant_get (listed, "(a(sia{sv}))", NULL);
   {
     g_autoptr (GVariant) taps = g_variant_get_child_value (listed, 0);
-    g_autoptr (GVariant) entry = g_variant_get_child_value (taps, 0);
+    g_autoptr (GVariant) entry = NULL;
+
+    g_assert_cmpint (g_variant_n_children (taps), ==, 1);
+    entry = g_variant_get_child_value (taps, 0);
     g_variant_get (entry, "(&si@a{sv})", &name, &ifindex, &details);
   }
   g_assert_cmpstr (name, ==, "vm-web");
@@ -80,7 +81,7 @@ test_create_list_delete (void)
   g_assert_false (mh_test_iface_exists ("vm-web"));
   g_clear_pointer (&listed, g_variant_unref);
   listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
-  g_assert_cmpstr (g_variant_print (listed, FALSE), ==, "([],)");
+  mh_test_assert_printed (listed, "([],)");
 }
 
 static void
@@ -98,7 +99,8 @@ test_single_queue_attach (void)
   g_assert_true (g_str_has_prefix (attach_mq, "errno 22 "));
 
   /* vnet_hdr=false is honoured too. */
-  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-novnet', {'vnet_hdr': <false>})"));
+  g_variant_unref (
+    mh_test_assert_call_ok (alice, "CreateTap", "('vm-novnet', {'vnet_hdr': <false>})"));
   assert_tap ("vm-novnet", MH_TEST_UID_ALICE, TUN_FLAGS_TAP_BASE);
 }
 
@@ -214,7 +216,7 @@ test_second_user (void)
 
   /* bob does not see it. */
   bob_list = mh_test_assert_call_ok (bob, "ListTaps", "()");
-  g_assert_cmpstr (g_variant_print (bob_list, FALSE), ==, "([],)");
+  mh_test_assert_printed (bob_list, "([],)");
 }
 
 static void
@@ -231,10 +233,9 @@ test_non_tap_interfaces (void)
       g_autofree char *delete_args = g_strdup_printf ("('%s',)", names[i]);
       g_autofree char *m_create = NULL, *m_delete = NULL;
 
-      m_create = mh_test_assert_call_error (bob, "CreateTap", create_args, "Busy",
-                                            "already exists");
-      m_delete = mh_test_assert_call_error (bob, "DeleteTap", delete_args, "Refused",
-                                            "left alone");
+      m_create =
+        mh_test_assert_call_error (bob, "CreateTap", create_args, "Busy", "already exists");
+      m_delete = mh_test_assert_call_error (bob, "DeleteTap", delete_args, "Refused", "left alone");
       g_assert_true (mh_test_iface_exists (names[i]));
     }
   m = mh_test_assert_call_error (bob, "DeleteTap", "('vm-none',)", "NotFound", "no interface");
@@ -363,8 +364,9 @@ test_per_user_cap (void)
     }
   m1 = mh_test_assert_call_error (alice, "CreateTap", "('vm-cap3', {})", "LimitExceeded",
                                   "limit of 3 per user");
-  m2 = mh_test_assert_call_error (alice, "CreateTaps", "([('vm-cap4', {}), ('vm-cap5', {}), ('vm-cap6', {}), ('vm-cap7', {})],)",
-                                  "LimitExceeded", "limit of 3 per user");
+  m2 = mh_test_assert_call_error (
+    alice, "CreateTaps", "([('vm-cap4', {}), ('vm-cap5', {}), ('vm-cap6', {}), ('vm-cap7', {})],)",
+    "LimitExceeded", "limit of 3 per user");
   g_assert_false (mh_test_iface_exists ("vm-cap3"));
   g_assert_false (mh_test_iface_exists ("vm-cap4"));
   /* Reusing an existing one is not "more" and other users have their own cap. */
@@ -388,8 +390,7 @@ test_total_cap_and_name_patterns (void)
   g_assert_false (mh_test_iface_exists ("tap0"));
   g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-1', {})"));
   g_variant_unref (mh_test_assert_call_ok (bob, "CreateTap", "('mvm-2', {})"));
-  m2 = mh_test_assert_call_error (bob, "CreateTap", "('vm-3', {})", "LimitExceeded",
-                                  "MaxTotal");
+  m2 = mh_test_assert_call_error (bob, "CreateTap", "('vm-3', {})", "LimitExceeded", "MaxTotal");
   g_assert_false (mh_test_iface_exists ("vm-3"));
 }
 
@@ -401,19 +402,19 @@ test_release_on_disconnect (void)
   g_autoptr (GVariant) listed = NULL;
   gboolean leased = FALSE;
 
-  g_variant_unref (mh_test_assert_call_ok (
-    alice, "CreateTap", "('vm-lease', {'release_on_disconnect': <true>})"));
+  g_variant_unref (
+    mh_test_assert_call_ok (alice, "CreateTap", "('vm-lease', {'release_on_disconnect': <true>})"));
   g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-keep', {})"));
-  g_variant_unref (mh_test_assert_call_ok (
-    keeper, "CreateTap", "('vm-other', {'release_on_disconnect': <true>})"));
+  g_variant_unref (mh_test_assert_call_ok (keeper, "CreateTap",
+                                           "('vm-other', {'release_on_disconnect': <true>})"));
 
   listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
   {
     g_autoptr (GVariant) taps = g_variant_get_child_value (listed, 0);
     g_autoptr (GVariant) entry = g_variant_get_child_value (taps, 0);
     g_autoptr (GVariant) details = g_variant_get_child_value (entry, 2);
-    g_assert_cmpstr (g_variant_get_string (g_variant_get_child_value (entry, 0), NULL), ==,
-                     "vm-keep");
+    g_autoptr (GVariant) name = g_variant_get_child_value (entry, 0);
+    g_assert_cmpstr (g_variant_get_string (name, NULL), ==, "vm-keep");
     g_assert_true (g_variant_lookup (details, "release_on_disconnect", "b", &leased));
     g_assert_false (leased);
   }
@@ -435,10 +436,10 @@ test_helper_restart_reconciles (void)
   g_autofree char *registry = NULL;
   g_autoptr (GVariant) listed = NULL;
 
-  g_variant_unref (mh_test_assert_call_ok (
-    a, "CreateTap", "('vm-l1', {'release_on_disconnect': <true>})"));
-  g_variant_unref (mh_test_assert_call_ok (
-    b, "CreateTap", "('vm-l2', {'release_on_disconnect': <true>})"));
+  g_variant_unref (
+    mh_test_assert_call_ok (a, "CreateTap", "('vm-l1', {'release_on_disconnect': <true>})"));
+  g_variant_unref (
+    mh_test_assert_call_ok (b, "CreateTap", "('vm-l2', {'release_on_disconnect': <true>})"));
   g_variant_unref (mh_test_assert_call_ok (b, "CreateTap", "('vm-p', {})"));
   g_variant_unref (mh_test_assert_call_ok (c, "CreateTap", "('vm-gone', {})"));
 
@@ -480,7 +481,7 @@ test_deleted_outside (void)
   first = mh_test_assert_call_ok (alice, "CreateTap", "('vm-del', {})");
   MH_TEST_RUN ("ip", "link", "del", "vm-del");
   listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
-  g_assert_cmpstr (g_variant_print (listed, FALSE), ==, "([],)");
+  mh_test_assert_printed (listed, "([],)");
   /* Asking again makes it anew. */
   again = mh_test_assert_call_ok (alice, "CreateTap", "('vm-del', {})");
   g_assert_cmpint (ifindex_of (again), !=, ifindex_of (first));
@@ -510,8 +511,8 @@ test_owner_changed (void)
   g_assert_cmpint (ioctl (fd, TUNSETOWNER, (unsigned long) MH_TEST_UID_BOB), ==, 0);
   close (fd);
 
-  m = mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused",
-                                 "owner was changed");
+  m =
+    mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused", "owner was changed");
   g_assert_true (mh_test_iface_exists ("vm-given"));
   g_assert_cmpint (mh_test_iface_attr_int ("vm-given", "owner"), ==, MH_TEST_UID_BOB);
 }
@@ -549,8 +550,8 @@ test_idle_exit (void)
   gint64 deadline;
 
   mh_test_helper_set_args ("--idle-timeout=1");
-  g_variant_unref (mh_test_assert_call_ok (
-    alice, "CreateTap", "('vm-idle', {'release_on_disconnect': <true>})"));
+  g_variant_unref (
+    mh_test_assert_call_ok (alice, "CreateTap", "('vm-idle', {'release_on_disconnect': <true>})"));
   /* A lease keeps the helper alive past its idle timeout... */
   g_usleep (2500 * 1000);
   g_assert_cmpint (mh_test_helper_pid (), >, 0);

@@ -25,8 +25,11 @@ fake_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_q
   gpointer failure;
 
   fake->n_creates++;
-  if (g_hash_table_steal_extended (fake->failures, name, NULL, &failure))
-    return mh_set_errno_error (error, GPOINTER_TO_INT (failure), "TUNSETIFF %s", name);
+  if (g_hash_table_lookup_extended (fake->failures, name, NULL, &failure))
+    {
+      g_hash_table_remove (fake->failures, name);
+      return mh_set_errno_error (error, GPOINTER_TO_INT (failure), "TUNSETIFF %s", name);
+    }
   if (g_hash_table_contains (fake->interfaces, name))
     return mh_set_errno_error (error, EBUSY, "TUNSETIFF %s", name);
 

@@ -31,8 +31,7 @@
 
 static GDBusConnection *bus;
 
-static void
-reply (const char *format, ...) G_GNUC_PRINTF (1, 2);
+static void reply (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 static void
 reply (const char *format, ...)
@@ -106,8 +105,8 @@ do_call (char *rest)
   result = g_dbus_connection_call_sync (
     bus, "org.microvm.Helper1", "/org/microvm/Helper1", "org.microvm.Helper1", rest,
     g_steal_pointer (&args), NULL,
-    interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE,
-    60000, NULL, &error);
+    interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE, 60000,
+    NULL, &error);
   if (result == NULL)
     {
       reply_error (error);
@@ -127,11 +126,10 @@ do_get (const char *property)
   g_autoptr (GVariant) value = NULL;
   g_autofree char *printed = NULL;
 
-  result = g_dbus_connection_call_sync (bus, "org.microvm.Helper1", "/org/microvm/Helper1",
-                                        "org.freedesktop.DBus.Properties", "Get",
-                                        g_variant_new ("(ss)", "org.microvm.Helper1", property),
-                                        G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 60000,
-                                        NULL, &error);
+  result = g_dbus_connection_call_sync (
+    bus, "org.microvm.Helper1", "/org/microvm/Helper1", "org.freedesktop.DBus.Properties", "Get",
+    g_variant_new ("(ss)", "org.microvm.Helper1", property), G_VARIANT_TYPE ("(v)"),
+    G_DBUS_CALL_FLAGS_NONE, 60000, NULL, &error);
   if (result == NULL)
     {
       reply_error (error);

@@ -79,9 +79,9 @@ mh_test_agent_new (const char *user)
   MhTestAgent *agent = g_new0 (MhTestAgent, 1);
 
   agent->user = g_strdup (user);
-  agent->process = g_subprocess_new (
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "setpriv", reuid,
-    regid, "--init-groups", agent_path, NULL);
+  agent->process =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                      "setpriv", reuid, regid, "--init-groups", agent_path, NULL);
   g_assert_no_error (error);
   agent->from_agent = g_data_input_stream_new (g_subprocess_get_stdout_pipe (agent->process));
   agent->to_agent = g_subprocess_get_stdin_pipe (agent->process);
@@ -204,6 +204,14 @@ mh_test_assert_call_error (MhTestAgent *agent, const char *method, const char *a
              message_part);
   g_test_message ("%s as %s -> %s: %s", method, agent->user, short_name, message);
   return g_steal_pointer (&message);
+}
+
+void
+mh_test_assert_printed (GVariant *value, const char *expected)
+{
+  g_autofree char *printed = g_variant_print (value, FALSE);
+
+  g_assert_cmpstr (printed, ==, expected);
 }
 
 gboolean
@@ -390,10 +398,10 @@ mh_test_root_bus (void)
   GDBusConnection *bus;
 
   g_assert_no_error (error);
-  bus = g_dbus_connection_new_for_address_sync (
-    address,
-    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-    NULL, NULL, &error);
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
   g_assert_no_error (error);
   return bus;
 }

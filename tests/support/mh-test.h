@@ -41,6 +41,9 @@ GVariant *mh_test_assert_call_ok (MhTestAgent *agent, const char *method, const 
 char *mh_test_assert_call_error (MhTestAgent *agent, const char *method, const char *args,
                                  const char *short_name, const char *message_part);
 
+/* Asserts that @value prints (g_variant_print, no types) as @expected. */
+void mh_test_assert_printed (GVariant *value, const char *expected);
+
 /* Root-side view of the network namespace. */
 gboolean mh_test_iface_exists (const char *name);
 gint64 mh_test_iface_attr_int (const char *name, const char *attribute);

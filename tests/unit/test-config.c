@@ -34,8 +34,8 @@ test_values (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) refused = NULL;
 
-  config = parse ("# comment\n[Taps]\nMaxPerUser=4\nMaxTotal= 10 \nAllowedNames=vm-*; mvm-?x\n",
-                  &error);
+  config =
+    parse ("# comment\n[Taps]\nMaxPerUser=4\nMaxTotal= 10 \nAllowedNames=vm-*; mvm-?x\n", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (config->max_taps_per_user, ==, 4);
   g_assert_cmpuint (config->max_taps_total, ==, 10);

@@ -7,8 +7,8 @@
 static void
 test_valid (void)
 {
-  const char *names[] = { "vm-web", "a", "tap0", "vm_web.1", "abcdefghijklmno", "x-1:", "[a]",
-                          "0x1", "1a", "~!@#$^&*()_+=-" };
+  const char *names[] = { "vm-web", "a",   "tap0", "vm_web.1", "abcdefghijklmno",
+                          "x-1:",   "[a]", "0x1",  "1a",       "~!@#$^&*()_+=-" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {

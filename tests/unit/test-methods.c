@@ -92,8 +92,7 @@ policy_text (GMarkupParseContext *context, const char *text, gsize len, gpointer
 }
 
 static void
-policy_end (GMarkupParseContext *context, const char *element, gpointer user_data,
-            GError **error)
+policy_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
 {
   PolicyParse *p = user_data;
   g_clear_pointer (&p->current_element, g_free);
@@ -102,8 +101,8 @@ policy_end (GMarkupParseContext *context, const char *element, gpointer user_dat
 static void
 test_policy_file (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("MH_SOURCE_ROOT"), "policy",
-                                            "org.microvm.helper.policy", NULL);
+  g_autofree char *path =
+    g_build_filename (g_getenv ("MH_SOURCE_ROOT"), "policy", "org.microvm.helper.policy", NULL);
   g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
   GMarkupParser parser = { policy_start, policy_end, policy_text, NULL, NULL };

@@ -77,8 +77,8 @@ static void
 test_batch (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) taps = g_variant_ref_sink (g_variant_new_parsed (
-    "[('vm-a', @a{sv} {}), ('vm-b', {'multi_queue': <true>})]"));
+  g_autoptr (GVariant) taps = g_variant_ref_sink (
+    g_variant_new_parsed ("[('vm-a', @a{sv} {}), ('vm-b', {'multi_queue': <true>})]"));
   g_autoptr (GPtrArray) requests = mh_tap_request_parse_batch (taps, &error);
   g_autofree char *joined = NULL;
 

@@ -83,7 +83,8 @@ wait_idle (Fixture *f)
 static GPtrArray *
 requests_from (const char *text)
 {
-  g_autoptr (GVariant) taps = g_variant_parse (G_VARIANT_TYPE ("a(sa{sv})"), text, NULL, NULL, NULL);
+  g_autoptr (GVariant) taps =
+    g_variant_parse (G_VARIANT_TYPE ("a(sa{sv})"), text, NULL, NULL, NULL);
   g_autoptr (GError) error = NULL;
   GPtrArray *requests;
 
@@ -105,8 +106,8 @@ create (Fixture *f, MhCaller *caller, const char *text, GError **error)
   return mh_tap_service_create_finish (f->service, result, error);
 }
 
-static gboolean
-delete (Fixture *f, MhCaller *caller, const char *name, gboolean as_admin, GError **error)
+static gboolean delete (Fixture *f, MhCaller *caller, const char *name, gboolean as_admin,
+                        GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
@@ -226,8 +227,8 @@ test_registry_unwritable (Fixture *f, gconstpointer data)
   /* Point the service at a registry it cannot write. */
   mh_tap_service_free (f->service);
   f->backend = mh_fake_tap_backend_new ();
-  f->service = mh_tap_service_new (f->config, mh_tap_registry_new ("/nonexistent/dir/taps.registry"),
-                                   f->backend, f->leases);
+  f->service = mh_tap_service_new (
+    f->config, mh_tap_registry_new ("/nonexistent/dir/taps.registry"), f->backend, f->leases);
   failed = create (f, f->alice, "[('vm-a', @a{sv} {})]", &error);
   g_assert_null (failed);
   g_assert_error (error, MH_ERROR, MH_ERROR_FAILED);
@@ -241,7 +242,8 @@ test_lease_release (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) leased = create (
-    f, f->alice, "[('vm-l1', {'release_on_disconnect': <true>}), ('vm-l2', {'release_on_disconnect': <true>})]",
+    f, f->alice,
+    "[('vm-l1', {'release_on_disconnect': <true>}), ('vm-l2', {'release_on_disconnect': <true>})]",
     &error);
   g_autoptr (GPtrArray) kept = create (f, f->alice, "[('vm-k', @a{sv} {})]", &error);
 
@@ -260,7 +262,8 @@ static void
 test_owner_changed (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) made = create (f, f->alice, "[('vm-a', {'release_on_disconnect': <true>}), ('vm-b', @a{sv} {})]", &error);
+  g_autoptr (GPtrArray) made = create (
+    f, f->alice, "[('vm-a', {'release_on_disconnect': <true>}), ('vm-b', @a{sv} {})]", &error);
 
   g_assert_no_error (error);
   mh_fake_tap_backend_set_owner (f->backend, "vm-a", 4242);
@@ -293,7 +296,10 @@ test_reconcile (Fixture *f, gconstpointer data)
   g_autoptr (GPtrArray) made = NULL;
 
   /* Kernel: vm-done (persistent, alice's), vm-ready, vm-dead-lease, vm-live-lease. */
-  made = create (f, f->alice, "[('vm-ready', @a{sv} {}), ('vm-dead-lease', @a{sv} {}), ('vm-live-lease', @a{sv} {}), ('vm-old-bus', @a{sv} {})]", &error);
+  made = create (f, f->alice,
+                 "[('vm-ready', @a{sv} {}), ('vm-dead-lease', @a{sv} {}), ('vm-live-lease', @a{sv} "
+                 "{}), ('vm-old-bus', @a{sv} {})]",
+                 &error);
   g_assert_no_error (error);
   mh_fake_tap_backend_add (f->backend, "vm-done", TRUE, 1000);
 
@@ -327,7 +333,8 @@ static void
 test_list (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) made = create (f, f->alice, "[('vm-b', @a{sv} {}), ('vm-a', {'multi_queue': <true>})]", &error);
+  g_autoptr (GPtrArray) made =
+    create (f, f->alice, "[('vm-b', @a{sv} {}), ('vm-a', {'multi_queue': <true>})]", &error);
   g_autoptr (GPtrArray) bobs = create (f, f->bob, "[('vm-c', @a{sv} {})]", &error);
   g_autoptr (GVariant) listed = NULL;
   g_autoptr (GAsyncResult) result = NULL;

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Installs, with apt-get, every Debian package microvm-helper needs to
+# build, test and run its demo.  Idempotent; needs root.
+#   scripts/install-deps.sh [build|test|demo|all]   (default: all)
+set -euo pipefail
+
+build_packages=(
+    meson ninja-build pkg-config gcc libc6-dev git
+    libglib2.0-dev libglib2.0-bin
+    libpolkit-gobject-1-dev libpolkit-agent-1-dev
+    libnl-3-dev libnl-route-3-dev libpci-dev libcap-ng-dev
+)
+# What the sandboxed tests start for real: the bus, polkitd, iproute2 for
+# veths and foreign taps, util-linux for unshare/setpriv.
+test_packages=(
+    dbus-daemon polkitd iproute2 util-linux procps clang-format
+)
+demo_packages=()
+
+want=${1:-all}
+packages=("${build_packages[@]}")
+case "$want" in
+    build) ;;
+    test) packages+=("${test_packages[@]}") ;;
+    demo|all) packages+=("${test_packages[@]}" "${demo_packages[@]}") ;;
+    *) echo "usage: $0 [build|test|demo|all]" >&2; exit 2 ;;
+esac
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: run as root (it uses apt-get)" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: all ${#packages[@]} packages present"
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
