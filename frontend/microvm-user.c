@@ -1,11 +1,167 @@
-/* microvm-user: runs microvm.nix runner packages as the calling user.
- * Placeholder until the frontend lands (see the frontend issue). */
-#include <glib.h>
+/* microvm-user: run microvm.nix runner packages as the calling user.
+ * Everything lives in libmicrovm-user; this file picks the subcommand. */
+#include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "mh-build-config.h"
+#include "mu-commands.h"
+#include "mu-error.h"
+#include "mu-output.h"
+#include "mu-polkit-agent.h"
+#include "mu-run.h"
+#include "mu-runner.h"
+
+static const struct {
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "run", mu_command_run, "Run a VM in this terminal until it stops" },
+  { "stop", mu_command_stop, "Stop a running VM gracefully" },
+  { "list", mu_command_list, "List your VMs and whether they are running or outdated" },
+  { "inspect", mu_command_inspect, "Show and check what a runner would ask for" },
+};
+
+int
+mu_command_fail (const GError *error)
+{
+  g_printerr ("microvm-user: %s\n", error->message);
+  return 1;
+}
+
+gboolean
+mu_command_parse (GOptionContext *context, int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean quiet = FALSE;
+  GOptionEntry common[] = {
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no progress lines, only errors", NULL },
+    { NULL },
+  };
+  GOptionGroup *group =
+    g_option_group_new ("common", "Common options", "Show common options", NULL, NULL);
+
+  g_option_group_add_entries (group, common);
+  g_option_context_add_group (context, group);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("microvm-user %s: %s (see --help)\n", (*argv)[0], error->message);
+      return FALSE;
+    }
+  mu_output_set_quiet (quiet);
+  return TRUE;
+}
+
+static char *opt_name;
+static char *opt_virtiofsd;
+static int opt_shutdown_timeout = 60;
+static gboolean opt_no_ask_password;
+static gboolean opt_allow_root;
+
+static const GOptionEntry run_entries[] = {
+  { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
+    "The VM's name (default: from the runner's package name)", "NAME" },
+  { "virtiofsd", 0, 0, G_OPTION_ARG_FILENAME, &opt_virtiofsd,
+    "The virtiofsd to use (default: from $PATH, /usr/libexec, /usr/lib/qemu)", "PATH" },
+  { "shutdown-timeout", 0, 0, G_OPTION_ARG_INT, &opt_shutdown_timeout,
+    "Seconds to wait after bin/microvm-shutdown before SIGTERM (default 60)", "SECONDS" },
+  { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &opt_no_ask_password,
+    "Never ask for a password: fail if polkit wants one", NULL },
+  { "allow-root", 0, 0, G_OPTION_ARG_NONE, &opt_allow_root,
+    "Allow running as root (the point is to run VMs as a user)", NULL },
+  { NULL },
+};
+
+int
+mu_command_run (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("RUNNER");
+  g_autoptr (MuRunner) runner = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MuPolkitAgent) agent = NULL;
+  MuRunOptions options;
+  const char *name;
+  int status;
+
+  g_option_context_set_summary (
+    context, "Run the microvm.nix runner package RUNNER (e.g. ./result) as you: ask\n"
+             "microvm-helperd for its taps, start one virtiofsd per share, then\n"
+             "bin/microvm-run with this terminal as its console.  Ctrl-C, SIGTERM or\n"
+             "`microvm-user stop NAME` power it off gracefully (bin/microvm-shutdown),\n"
+             "then virtiofsd is stopped and the taps removed.  The exit status is the\n"
+             "hypervisor's.  Files: $XDG_STATE_HOME/microvm/NAME is the working\n"
+             "directory of the VM (relative sockets and shares resolve there).");
+  g_option_context_add_main_entries (context, run_entries, NULL);
+  if (!mu_command_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2 || opt_shutdown_timeout <= 0)
+    {
+      g_printerr ("microvm-user run: give one runner (e.g. ./result) and a positive "
+                  "--shutdown-timeout; see --help\n");
+      return 2;
+    }
+
+  runner = mu_runner_load (argv[1], &error);
+  if (runner == NULL)
+    return mu_command_fail (error);
+  name = opt_name != NULL ? opt_name : runner->name;
+  if (!mu_vm_name_validate (name, &error))
+    {
+      if (opt_name == NULL)
+        g_prefix_error (&error, "cannot name the VM after its runner (give --name): ");
+      return mu_command_fail (error);
+    }
+
+  mu_run_options_init (&options);
+  options.interactive = !opt_no_ask_password;
+  options.allow_root = opt_allow_root;
+  options.shutdown_timeout_s = (guint) opt_shutdown_timeout;
+  options.virtiofsd = opt_virtiofsd;
+
+  if (options.interactive && runner->taps->len > 0)
+    agent = mu_polkit_agent_start ();
+
+  status = mu_run (runner, name, &options, &error);
+  if (status < 0)
+    return mu_command_fail (error);
+  return status;
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: microvm-user COMMAND [OPTION...] [ARGUMENT...]\n\n"
+                "Run microvm.nix microVMs as yourself: no root, no sudo, no setuid.\n"
+                "The privileged steps (taps) are done by microvm-helperd after polkit\n"
+                "agrees.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\n`microvm-user COMMAND --help` shows a command's options.\n");
+}
 
 int
 main (int argc, char **argv)
 {
-  g_printerr ("microvm-user: not implemented yet\n");
-  return EXIT_FAILURE;
+  setlocale (LC_ALL, "");
+  g_set_prgname ("microvm-user");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("microvm-user %s\n", MH_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  g_printerr ("microvm-user: unknown command \"%s\"; see microvm-user --help\n", argv[1]);
+  return 2;
 }

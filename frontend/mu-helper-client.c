@@ -1,0 +1,239 @@
+#include "mu-helper-client.h"
+
+#include "mh-error.h"
+#include "mu-error.h"
+
+#define HELPER_NAME "org.microvm.Helper1"
+#define HELPER_PATH "/org/microvm/Helper1"
+#define HELPER_INTERFACE "org.microvm.Helper1"
+
+struct _MuHelperClient {
+  GDBusConnection *bus;
+  gboolean interactive;
+  gulong closed_handler;
+  MuHelperClosedFunc closed_func;
+  gpointer closed_data;
+};
+
+static void
+on_closed (GDBusConnection *bus, gboolean remote_peer_vanished, GError *error, gpointer user_data)
+{
+  MuHelperClient *client = user_data;
+
+  if (client->closed_func != NULL)
+    client->closed_func (client->closed_data);
+}
+
+MuHelperClient *
+mu_helper_client_new (gboolean interactive, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  MuHelperClient *client;
+  GDBusConnection *bus;
+
+  /* The helper's error names map back to MH_ERROR once registered. */
+  (void) mh_error_quark ();
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &local_error);
+  if (bus == NULL)
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_ENVIRONMENT, "cannot connect to the system bus: %s",
+                   local_error->message);
+      return NULL;
+    }
+  /* A lost bus is reported and handled (the VM is stopped), not a reason to
+   * exit on the spot and leave children behind. */
+  g_dbus_connection_set_exit_on_close (bus, FALSE);
+
+  client = g_new0 (MuHelperClient, 1);
+  client->bus = bus;
+  client->interactive = interactive;
+  client->closed_handler = g_signal_connect (bus, "closed", G_CALLBACK (on_closed), client);
+  return client;
+}
+
+void
+mu_helper_client_free (MuHelperClient *client)
+{
+  if (client == NULL)
+    return;
+  g_signal_handler_disconnect (client->bus, client->closed_handler);
+  g_object_unref (client->bus);
+  g_free (client);
+}
+
+void
+mu_helper_client_set_closed_func (MuHelperClient *client, MuHelperClosedFunc func,
+                                  gpointer user_data)
+{
+  client->closed_func = func;
+  client->closed_data = user_data;
+}
+
+/* One sentence for whatever went wrong talking to the helper. */
+static void
+translate_error (GError **error, const char *doing)
+{
+  GError *old = *error;
+  g_autofree char *remote = g_dbus_error_get_remote_error (old);
+
+  *error = NULL;
+  if (g_strcmp0 (remote, "org.freedesktop.DBus.Error.ServiceUnknown") == 0)
+    g_set_error (error, MU_ERROR, MU_ERROR_ENVIRONMENT,
+                 "cannot %s: microvm-helperd is not installed (no D-Bus service %s on the system "
+                 "bus); install microvm-helper and reload the bus",
+                 doing, HELPER_NAME);
+  else
+    {
+      g_dbus_error_strip_remote_error (old);
+      g_set_error (error, MU_ERROR, MU_ERROR_HELPER, "cannot %s: %s", doing, old->message);
+    }
+  g_error_free (old);
+}
+
+static GDBusCallFlags
+call_flags (MuHelperClient *client)
+{
+  return client->interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
+                             : G_DBUS_CALL_FLAGS_NONE;
+}
+
+/* A person may be typing a password: no timeout on privileged calls. */
+#define PRIVILEGED_CALL_TIMEOUT G_MAXINT
+
+static void
+on_list_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariantIter) iter = NULL;
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_ptr_array_unref (names);
+      translate_error (&error, "list your taps");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_variant_get (reply, "(a(sia{sv}))", &iter);
+  while (g_variant_iter_next (iter, "(&si@a{sv})", &name, NULL, NULL))
+    g_ptr_array_add (names, g_strdup (name));
+  g_task_return_pointer (task, names, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+mu_helper_client_list_taps_async (MuHelperClient *client, GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, "ListTaps",
+                          NULL, G_VARIANT_TYPE ("(a(sia{sv}))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          on_list_done, task);
+}
+
+GPtrArray *
+mu_helper_client_list_taps_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_create_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariantIter) iter = NULL;
+  GArray *ifindexes = g_array_new (FALSE, FALSE, sizeof (gint32));
+  gint32 ifindex;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_array_unref (ifindexes);
+      translate_error (&error, "create the taps");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_variant_get (reply, "(a(si))", &iter);
+  while (g_variant_iter_next (iter, "(&si)", NULL, &ifindex))
+    g_array_append_val (ifindexes, ifindex);
+  g_task_return_pointer (task, ifindexes, (GDestroyNotify) g_array_unref);
+}
+
+void
+mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names,
+                                    gboolean multi_queue, gboolean vnet_hdr,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  GVariantBuilder taps;
+
+  g_variant_builder_init (&taps, G_VARIANT_TYPE ("a(sa{sv})"));
+  for (guint i = 0; i < names->len; i++)
+    {
+      GVariantBuilder options;
+
+      g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&options, "{sv}", "multi_queue", g_variant_new_boolean (multi_queue));
+      g_variant_builder_add (&options, "{sv}", "vnet_hdr", g_variant_new_boolean (vnet_hdr));
+      g_variant_builder_add (&options, "{sv}", "release_on_disconnect",
+                             g_variant_new_boolean (TRUE));
+      g_variant_builder_add (&taps, "(sa{sv})", names->pdata[i], &options);
+    }
+  g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, "CreateTaps",
+                          g_variant_new ("(a(sa{sv}))", &taps), G_VARIANT_TYPE ("(a(si))"),
+                          call_flags (client), PRIVILEGED_CALL_TIMEOUT, NULL, on_create_done, task);
+}
+
+GArray *
+mu_helper_client_create_taps_finish (MuHelperClient *client, GAsyncResult *result,
+                                     GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_delete_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_autofree char *doing = g_strdup_printf ("delete the tap %s",
+                                                (const char *) g_task_get_task_data (task));
+      translate_error (&error, doing);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+mu_helper_client_delete_tap_async (MuHelperClient *client, const char *name,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_task_data (task, g_strdup (name), g_free);
+  /* Never a password prompt on the way out: if deleting needs one, the
+   * lease does it anyway when this connection closes. */
+  g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, "DeleteTap",
+                          g_variant_new ("(s)", name), NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
+                          on_delete_done, task);
+}
+
+gboolean
+mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result,
+                                    GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

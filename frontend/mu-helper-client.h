@@ -1,0 +1,44 @@
+/* The frontend's side of org.microvm.Helper1.  One system bus connection
+ * for the whole life of a VM: the taps it asks for are leased to it
+ * (release_on_disconnect), so if the frontend dies, the helper deletes
+ * them. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _MuHelperClient MuHelperClient;
+
+typedef void (*MuHelperClosedFunc) (gpointer user_data);
+
+/* @interactive: let polkit ask for a password (ALLOW_INTERACTIVE_AUTHORIZATION). */
+MuHelperClient *mu_helper_client_new (gboolean interactive, GError **error);
+void mu_helper_client_free (MuHelperClient *client);
+
+/* Called once if the bus connection closes (the bus was restarted). */
+void mu_helper_client_set_closed_func (MuHelperClient *client, MuHelperClosedFunc func,
+                                       gpointer user_data);
+
+/* Names of the caller's taps that exist now. */
+void mu_helper_client_list_taps_async (MuHelperClient *client, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+GPtrArray *mu_helper_client_list_taps_finish (MuHelperClient *client, GAsyncResult *result,
+                                              GError **error);
+
+/* CreateTaps with the same flags for every name, leased to this
+ * connection.  Returns the ifindexes as a GArray of gint32. */
+void mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names,
+                                         gboolean multi_queue, gboolean vnet_hdr,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+GArray *mu_helper_client_create_taps_finish (MuHelperClient *client, GAsyncResult *result,
+                                             GError **error);
+
+void mu_helper_client_delete_tap_async (MuHelperClient *client, const char *name,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result,
+                                             GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MuHelperClient, mu_helper_client_free)
+
+G_END_DECLS

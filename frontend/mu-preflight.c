@@ -1,0 +1,96 @@
+/* The checks `microvm-user run` makes before it starts anything or asks
+ * the helper for anything: each failure is one sentence saying what to do. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mu-error.h"
+#include "mu-output.h"
+#include "mu-run-private.h"
+
+static gboolean
+check_socket_path (const MuShare *share, GError **error)
+{
+  struct sockaddr_un address;
+
+  /* The path is used as written (relative to the state directory) by
+   * both virtiofsd and the hypervisor, so that string must fit. */
+  if (strlen (share->socket) >= sizeof address.sun_path)
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_LAYOUT,
+                   "the socket path of the share %s is %zu bytes long, but a unix socket path "
+                   "may have at most %zu; use a shorter (relative) socket path in the runner",
+                   share->tag, strlen (share->socket), sizeof address.sun_path - 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mu_run_preflight (Run *run, GError **error)
+{
+  MuRunner *runner = run->runner;
+
+  if (getuid () == 0 && !run->options->allow_root)
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_USAGE,
+                   "refusing to run a VM as root: microvm-user exists to run VMs as an ordinary "
+                   "user, with microvm-helperd doing the few privileged steps; run it as your "
+                   "user, or pass --allow-root if you really mean it");
+      return FALSE;
+    }
+  if (runner->macvtaps->len > 0)
+    {
+      const MuMacvtap *first = runner->macvtaps->pdata[0];
+      g_set_error (error, MU_ERROR, MU_ERROR_UNSUPPORTED,
+                   "%s/share/microvm/macvtap-interfaces lists %u macvtap interface(s) (%s on "
+                   "%s), which microvm-user does not support yet; use tap interfaces "
+                   "(microvm.interfaces with type = \"tap\")",
+                   runner->given_path, runner->macvtaps->len, first->id, first->link);
+      return FALSE;
+    }
+  if (runner->pci_devices->len > 0)
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_UNSUPPORTED,
+                   "%s/share/microvm/pci-devices lists %u PCI device(s) (%s), but PCI "
+                   "passthrough is not supported yet by this version of microvm-user; remove "
+                   "microvm.devices from the VM to run it",
+                   runner->given_path, runner->pci_devices->len,
+                   (const char *) runner->pci_devices->pdata[0]);
+      return FALSE;
+    }
+  if (runner->usb_devices->len > 0)
+    mu_progress ("note: share/microvm/usb-devices lists %u USB device(s); they are passed by "
+                 "the hypervisor itself and need device permissions set by your administrator",
+                 runner->usb_devices->len);
+  if (runner->taps->len > 0 && access ("/dev/net/tun", R_OK | W_OK) < 0)
+    {
+      struct stat st;
+      int errsv = errno;
+      if (stat ("/dev/net/tun", &st) == 0)
+        g_set_error (error, MU_ERROR, MU_ERROR_ENVIRONMENT,
+                     "the hypervisor cannot use its taps: /dev/net/tun is mode %04o here, not "
+                     "readable and writable by you (%s); most distributions make it 0666, ask "
+                     "your administrator to do the same (e.g. a udev rule)",
+                     st.st_mode & 07777, g_strerror (errsv));
+      else
+        g_set_error (error, MU_ERROR, MU_ERROR_ENVIRONMENT,
+                     "the hypervisor cannot use its taps: /dev/net/tun is missing (%s); load the "
+                     "tun module",
+                     g_strerror (errsv));
+      return FALSE;
+    }
+  for (guint i = 0; i < runner->shares->len; i++)
+    if (!check_socket_path (runner->shares->pdata[i], error))
+      return FALSE;
+  if (runner->shares->len > 0)
+    {
+      run->virtiofsd = mu_virtiofsd_find (run->options->virtiofsd, NULL, error);
+      if (run->virtiofsd == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+

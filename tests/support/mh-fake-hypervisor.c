@@ -1,0 +1,167 @@
+/* mh-fake-hypervisor: what a test runner's bin/microvm-run execs.  It checks
+ * its world the way qemu would and writes what it saw to a report file:
+ *
+ *   --tap NAME[:multi]   attach to the tap by name (TUNSETIFF, vnet_hdr,
+ *                        multi_queue when :multi), keep it attached
+ *   --socket PATH        connect to a vhost-user socket and hold the
+ *                        connection (virtiofsd serves one connection and
+ *                        exits when it closes)
+ *   --report FILE        where the lines go ("tap NAME ok", "socket PATH
+ *                        ok", "cwd DIR", "uid N", "ready", then how it
+ *                        ended)
+ *   --exit-code N        exit with N right after "ready"
+ *   --ignore-shutdown    do not act on the shutdown request (SIGUSR1)
+ *
+ * It writes its pid to ./hypervisor.pid; the test runner's
+ * bin/microvm-shutdown sends it SIGUSR1, standing in for QMP
+ * system_powerdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static FILE *report;
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal (int signo)
+{
+  got_signal = signo;
+}
+
+static void
+say (const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  vfprintf (report, format, args);
+  va_end (args);
+  fputc ('\n', report);
+  fflush (report);
+}
+
+static void
+attach_tap (const char *spec)
+{
+  char name[IFNAMSIZ + 8];
+  struct ifreq ifr;
+  char *colon;
+  int fd;
+
+  snprintf (name, sizeof name, "%s", spec);
+  memset (&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  colon = strchr (name, ':');
+  if (colon != NULL)
+    {
+      *colon = '\0';
+      ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    }
+  memcpy (ifr.ifr_name, name, strnlen (name, IFNAMSIZ - 1));
+
+  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0 || ioctl (fd, TUNSETIFF, &ifr) < 0)
+    say ("tap %s error %s", name, strerror (errno));
+  else
+    say ("tap %s ok", name); /* the fd stays open, as the hypervisor's would */
+}
+
+static void
+connect_socket (const char *path)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  snprintf (address.sun_path, sizeof address.sun_path, "%s", path);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) < 0)
+    say ("socket %s error %s", path, strerror (errno));
+  else
+    say ("socket %s ok", path);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *report_path = NULL;
+  int exit_code = -1;
+  int ignore_shutdown = 0;
+  char cwd[4096];
+  FILE *pid_file;
+  struct sigaction action = { .sa_handler = on_signal };
+
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--report") == 0 && i + 1 < argc)
+      report_path = argv[++i];
+  if (report_path == NULL)
+    {
+      fprintf (stderr, "mh-fake-hypervisor: --report FILE is required\n");
+      return 2;
+    }
+  report = fopen (report_path, "a");
+  if (report == NULL)
+    {
+      perror (report_path);
+      return 2;
+    }
+
+  sigaction (SIGUSR1, &action, NULL);
+  sigaction (SIGTERM, &action, NULL);
+  sigaction (SIGINT, &action, NULL);
+
+  say ("uid %u", (unsigned) getuid ());
+  say ("cwd %s", getcwd (cwd, sizeof cwd) != NULL ? cwd : "?");
+  pid_file = fopen ("hypervisor.pid", "w");
+  if (pid_file != NULL)
+    {
+      fprintf (pid_file, "%d\n", (int) getpid ());
+      fclose (pid_file);
+    }
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--tap") == 0 && i + 1 < argc)
+        attach_tap (argv[++i]);
+      else if (strcmp (argv[i], "--socket") == 0 && i + 1 < argc)
+        connect_socket (argv[++i]);
+      else if (strcmp (argv[i], "--exit-code") == 0 && i + 1 < argc)
+        exit_code = atoi (argv[++i]);
+      else if (strcmp (argv[i], "--ignore-shutdown") == 0)
+        ignore_shutdown = 1;
+      else if (strcmp (argv[i], "--report") == 0)
+        i++;
+    }
+  say ("ready");
+
+  if (exit_code >= 0)
+    {
+      say ("exit %d", exit_code);
+      return exit_code;
+    }
+  for (;;)
+    {
+      pause ();
+      if (got_signal == SIGUSR1 && !ignore_shutdown)
+        {
+          say ("powered off");
+          return 0;
+        }
+      if (got_signal == SIGUSR1)
+        say ("shutdown request ignored");
+      if (got_signal == SIGTERM || got_signal == SIGINT)
+        {
+          say ("killed by %s", got_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+          return 128 + got_signal;
+        }
+      got_signal = 0;
+    }
+}
