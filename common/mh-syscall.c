@@ -33,7 +33,8 @@ mh_ioctl (int fd, unsigned long request, void *arg, const char *what, GError **e
 }
 
 gboolean
-mh_read_small_file (const char *path, gsize max_bytes, char **contents, GError **error)
+mh_read_small_file (const char *path, gsize max_bytes, char **contents, gsize *length,
+                    GError **error)
 {
   g_autofree char *buf = g_malloc (max_bytes + 1);
   gsize filled = 0;
@@ -68,6 +69,8 @@ mh_read_small_file (const char *path, gsize max_bytes, char **contents, GError *
   mh_close_fd (&fd);
 
   buf[filled] = '\0';
+  if (length != NULL)
+    *length = filled;
   *contents = g_steal_pointer (&buf);
   return TRUE;
 }
@@ -78,7 +81,7 @@ mh_read_attribute (const char *path, char **value, GError **error)
   char *text = NULL;
   gsize len;
 
-  if (!mh_read_small_file (path, 4096, &text, error))
+  if (!mh_read_small_file (path, 4096, &text, NULL, error))
     return FALSE;
   len = strlen (text);
   while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))

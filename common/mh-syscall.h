@@ -15,10 +15,12 @@ int mh_open (const char *path, int flags, mode_t mode, GError **error);
  * the message, e.g. "TUNSETIFF vm-web". */
 gboolean mh_ioctl (int fd, unsigned long request, void *arg, const char *what, GError **error);
 
-/* Reads a small text file (sysfs attributes, registry) of at most
- * @max_bytes bytes into a NUL-terminated string.  Longer files fail with
- * EFBIG rather than being silently cut. */
-gboolean mh_read_small_file (const char *path, gsize max_bytes, char **contents, GError **error);
+/* Reads a small file (sysfs attributes, runner data files) of at most
+ * @max_bytes bytes into a NUL-terminated buffer; @length (may be NULL)
+ * gets the number of bytes read, which tells a NUL byte in the file from
+ * the end.  Longer files fail with EFBIG rather than being silently cut. */
+gboolean mh_read_small_file (const char *path, gsize max_bytes, char **contents, gsize *length,
+                             GError **error);
 
 /* Reads a sysfs-style attribute and strips the trailing newline. */
 gboolean mh_read_attribute (const char *path, char **value, GError **error);

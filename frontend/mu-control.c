@@ -132,8 +132,8 @@ mu_control_request_stop (const char *path, guint timeout_s, GError **error)
   connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &local_error);
   if (connection == NULL)
     {
-      g_set_error (error, MU_ERROR, MU_ERROR_RUNNING,
-                   "cannot reach the running VM through %s: %s", path, local_error->message);
+      g_set_error (error, MU_ERROR, MU_ERROR_RUNNING, "cannot reach the running VM through %s: %s",
+                   path, local_error->message);
       return FALSE;
     }
   if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),

@@ -131,8 +131,8 @@ mu_helper_client_list_taps_async (MuHelperClient *client, GAsyncReadyCallback ca
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
 
-  g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, "ListTaps",
-                          NULL, G_VARIANT_TYPE ("(a(sia{sv}))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+  g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, "ListTaps", NULL,
+                          G_VARIANT_TYPE ("(a(sia{sv}))"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                           on_list_done, task);
 }
 
@@ -167,9 +167,9 @@ on_create_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names,
-                                    gboolean multi_queue, gboolean vnet_hdr,
-                                    GAsyncReadyCallback callback, gpointer user_data)
+mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names, gboolean multi_queue,
+                                    gboolean vnet_hdr, GAsyncReadyCallback callback,
+                                    gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   GVariantBuilder taps;
@@ -192,8 +192,7 @@ mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names,
 }
 
 GArray *
-mu_helper_client_create_taps_finish (MuHelperClient *client, GAsyncResult *result,
-                                     GError **error)
+mu_helper_client_create_taps_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -208,8 +207,8 @@ on_delete_done (GObject *source, GAsyncResult *result, gpointer user_data)
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (reply == NULL)
     {
-      g_autofree char *doing = g_strdup_printf ("delete the tap %s",
-                                                (const char *) g_task_get_task_data (task));
+      g_autofree char *doing =
+        g_strdup_printf ("delete the tap %s", (const char *) g_task_get_task_data (task));
       translate_error (&error, doing);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -232,8 +231,7 @@ mu_helper_client_delete_tap_async (MuHelperClient *client, const char *name,
 }
 
 gboolean
-mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result,
-                                    GError **error)
+mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }

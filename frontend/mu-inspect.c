@@ -123,9 +123,9 @@ print_list_line (const char *label, GPtrArray *items, const char *suffix)
 static void
 print_text (const MuRunner *runner, const char *name, const char *state_dir)
 {
-  g_autofree char *flags = g_strdup_printf (
-    " (flags:%s%s)", runner->tap_vnet_hdr ? " vnet_hdr" : "",
-    runner->tap_multi_queue ? " multi_queue" : "");
+  g_autofree char *flags =
+    g_strdup_printf (" (flags:%s%s)", runner->tap_vnet_hdr ? " vnet_hdr" : "",
+                     runner->tap_multi_queue ? " multi_queue" : "");
 
   printf ("%-13s%s\n", "name:", name);
   printf ("%-13s%s\n", "runner:", runner->path);
@@ -152,8 +152,8 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir)
   if (runner->vsock_cid >= 0)
     printf ("%-13s%" G_GINT64_FORMAT "\n", "vsock cid:", runner->vsock_cid);
   printf ("%-13s%s\n", "system:", runner->system != NULL ? runner->system : "-");
-  printf ("%-13s%s\n", "shutdown:",
-          runner->shutdown_path != NULL ? "bin/microvm-shutdown" : "none (SIGTERM)");
+  printf ("%-13s%s\n",
+          "shutdown:", runner->shutdown_path != NULL ? "bin/microvm-shutdown" : "none (SIGTERM)");
   if (runner->taps->len > 0)
     printf ("%-13sCreateTaps for %u tap(s) (polkit: org.microvm.helper.manage-taps)\n",
             "privileged:", runner->taps->len);

@@ -93,4 +93,3 @@ mu_run_preflight (Run *run, GError **error)
     }
   return TRUE;
 }
-

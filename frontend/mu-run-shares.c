@@ -13,8 +13,7 @@
 
 static void spawn_virtiofsd (Share *share);
 
-static void
-on_virtiofsd_exited (GObject *source, GAsyncResult *result, gpointer user_data);
+static void on_virtiofsd_exited (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static gboolean
 on_restart_due (gpointer user_data)
@@ -53,10 +52,11 @@ on_virtiofsd_exited (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (share->restarts >= MAX_RESTARTS)
     {
-      mu_run_fail (run, g_error_new (MU_ERROR, MU_ERROR_CHILD,
-                              "virtiofsd for the share %s keeps exiting (it %s, %u restarts in "
-                              "%d s); see its messages above; stopping the VM",
-                              share->share->tag, how, share->restarts, RESTART_WINDOW_S));
+      mu_run_fail (run,
+                   g_error_new (MU_ERROR, MU_ERROR_CHILD,
+                                "virtiofsd for the share %s keeps exiting (it %s, %u restarts in "
+                                "%d s); see its messages above; stopping the VM",
+                                share->share->tag, how, share->restarts, RESTART_WINDOW_S));
       mu_run_request_stop (run, "virtiofsd failed");
       return;
     }
@@ -73,10 +73,10 @@ spawn_virtiofsd (Share *share)
   Run *run = share->run;
   g_auto (GStrv) argv = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *socket_path = g_path_is_absolute (share->share->socket)
-                                   ? g_strdup (share->share->socket)
-                                   : g_build_filename (run->state->state_dir,
-                                                       share->share->socket, NULL);
+  g_autofree char *socket_path =
+    g_path_is_absolute (share->share->socket)
+      ? g_strdup (share->share->socket)
+      : g_build_filename (run->state->state_dir, share->share->socket, NULL);
   struct stat st;
 
   /* A socket left by a previous run would look ready before virtiofsd
@@ -90,8 +90,8 @@ spawn_virtiofsd (Share *share)
   if (share->process == NULL)
     {
       mu_run_fail (run, g_error_new (MU_ERROR, MU_ERROR_CHILD,
-                              "cannot start virtiofsd for the share %s: %s", share->share->tag,
-                              error->message));
+                                     "cannot start virtiofsd for the share %s: %s",
+                                     share->share->tag, error->message));
       mu_run_request_stop (run, "virtiofsd failed");
       return;
     }
@@ -114,11 +114,11 @@ on_ready_poll (gpointer user_data)
       if (g_get_monotonic_time () < run->ready_deadline)
         return G_SOURCE_CONTINUE;
       run->ready_poll = 0;
-      mu_run_fail (run, g_error_new (MU_ERROR, MU_ERROR_CHILD,
-                              "virtiofsd for the share %s did not open its socket %s within %u "
-                              "s; see its messages above",
-                              share->share->tag, share->share->socket,
-                              run->options->socket_timeout_s));
+      mu_run_fail (
+        run, g_error_new (MU_ERROR, MU_ERROR_CHILD,
+                          "virtiofsd for the share %s did not open its socket %s within %u "
+                          "s; see its messages above",
+                          share->share->tag, share->share->socket, run->options->socket_timeout_s));
       mu_run_begin_teardown (run);
       return G_SOURCE_REMOVE;
     }
@@ -163,12 +163,12 @@ mu_run_start_shares (Run *run)
       if (g_mkdir_with_parents (source, 0755) < 0)
         {
           mu_run_fail (run, g_error_new (MU_ERROR, MU_ERROR_ENVIRONMENT,
-                                  "cannot create the directory %s shared as %s: %s", source,
-                                  spec->tag, g_strerror (errno)));
+                                         "cannot create the directory %s shared as %s: %s", source,
+                                         spec->tag, g_strerror (errno)));
           mu_run_begin_teardown (run);
           return;
         }
-      mu_progress ("starting virtiofsd (%s) for the share %s: %s", 
+      mu_progress ("starting virtiofsd (%s) for the share %s: %s",
                    mu_virtiofsd_flavour_name (run->virtiofsd->flavour), spec->tag, source);
       spawn_virtiofsd (share);
       if (run->phase != PHASE_STARTING)
@@ -179,4 +179,3 @@ mu_run_start_shares (Run *run)
   if (on_ready_poll (run) == G_SOURCE_CONTINUE)
     run->ready_poll = g_timeout_add (20, on_ready_poll, run);
 }
-

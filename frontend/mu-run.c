@@ -100,8 +100,8 @@ mu_run_request_stop (Run *run, const char *why)
 
           mu_progress ("%s: asking the VM to power off (bin/microvm-shutdown, up to %u s)", why,
                        run->options->shutdown_timeout_s);
-          run->shutdown_command = mu_child_spawn (argv, run->state->state_dir,
-                                                  MU_CHILD_NEW_SESSION, &error);
+          run->shutdown_command =
+            mu_child_spawn (argv, run->state->state_dir, MU_CHILD_NEW_SESSION, &error);
           if (run->shutdown_command == NULL)
             mu_warning ("cannot run bin/microvm-shutdown: %s", error->message);
           else
@@ -114,8 +114,7 @@ mu_run_request_stop (Run *run, const char *why)
           mu_progress ("%s: no bin/microvm-shutdown, sending SIGTERM to the hypervisor", why);
           g_subprocess_send_signal (run->hypervisor, SIGTERM);
           run->sigterm_sent = TRUE;
-          run->escalation =
-            g_timeout_add_seconds (run->options->kill_timeout_s, on_escalate, run);
+          run->escalation = g_timeout_add_seconds (run->options->kill_timeout_s, on_escalate, run);
         }
       break;
     case PHASE_STOPPING:
@@ -325,7 +324,7 @@ mu_run_start_hypervisor (Run *run)
   if (run->hypervisor == NULL)
     {
       mu_run_fail (run, g_error_new (MU_ERROR, MU_ERROR_CHILD, "cannot start %s: %s",
-                              run->runner->run_path, error->message));
+                                     run->runner->run_path, error->message));
       mu_run_begin_teardown (run);
       return;
     }
@@ -356,8 +355,8 @@ on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
     if (!g_ptr_array_find_with_equal_func (run->taps_existing, run->runner->taps->pdata[i],
                                            g_str_equal, NULL))
       g_ptr_array_add (run->taps_created, g_strdup (run->runner->taps->pdata[i]));
-  mu_progress ("taps ready: %u made for this run, %u of yours reused",
-               run->taps_created->len, run->runner->taps->len - run->taps_created->len);
+  mu_progress ("taps ready: %u made for this run, %u of yours reused", run->taps_created->len,
+               run->runner->taps->len - run->taps_created->len);
   mu_run_start_shares (run);
 }
 
@@ -379,9 +378,8 @@ on_taps_listed (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   names = mu_join_names (run->runner->taps);
   mu_progress ("asking microvm-helperd for taps (%s)", names);
-  mu_helper_client_create_taps_async (run->helper, run->runner->taps,
-                                      run->runner->tap_multi_queue, run->runner->tap_vnet_hdr,
-                                      on_taps_created, run);
+  mu_helper_client_create_taps_async (run->helper, run->runner->taps, run->runner->tap_multi_queue,
+                                      run->runner->tap_vnet_hdr, on_taps_created, run);
 }
 
 static void

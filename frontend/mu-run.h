@@ -16,7 +16,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gboolean interactive;     /* polkit may ask for a password */
+  gboolean interactive; /* polkit may ask for a password */
   gboolean allow_root;
   guint shutdown_timeout_s; /* after microvm-shutdown, before SIGTERM */
   guint kill_timeout_s;     /* after SIGTERM, before SIGKILL */

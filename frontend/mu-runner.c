@@ -10,6 +10,7 @@
 #include "mh-error.h"
 #include "mh-ifname.h"
 #include "mh-pci-address.h"
+#include "mh-syscall.h"
 #include "mu-error.h"
 
 /* Reading context: where the runner is and how to name it in messages. */
@@ -137,12 +138,11 @@ read_data_file (const Reader *reader, const char *file, char **contents, GError 
 
   {
     g_autoptr (GError) local_error = NULL;
-    if (!g_file_get_contents (resolved, &text, &length, &local_error))
-      return layout_error (error, reader, file, 0, "cannot read it: %s", local_error->message);
+    if (!mh_read_small_file (resolved, MU_RUNNER_MAX_FILE_SIZE, &text, &length, &local_error))
+      return layout_error (error, reader, file, 0, "cannot read it: %s",
+                           local_error->domain == MH_ERRNO_ERROR ? g_strerror (local_error->code)
+                                                                 : local_error->message);
   }
-  if (length > MU_RUNNER_MAX_FILE_SIZE)
-    return layout_error (error, reader, file, 0, "it grew past %d bytes while being read",
-                         MU_RUNNER_MAX_FILE_SIZE);
   if (memchr (text, '\0', length) != NULL)
     return layout_error (error, reader, file, 0, "it contains a NUL byte; it is not a text file");
   {
@@ -165,8 +165,8 @@ typedef gboolean (*LineFunc) (const Reader *reader, const char *file, guint numb
                               gpointer data, GError **error);
 
 static gboolean
-for_each_line (const Reader *reader, const char *file, char *contents, LineFunc each,
-               gpointer data, GError **error)
+for_each_line (const Reader *reader, const char *file, char *contents, LineFunc each, gpointer data,
+               GError **error)
 {
   g_auto (GStrv) lines = NULL;
 
@@ -498,8 +498,7 @@ read_vsock_cid (const Reader *reader, MuRunner *runner, GError **error)
     {
       g_autofree char *quoted = mh_quote_untrusted (text, 32);
       return layout_error (error, reader, "share/microvm/vsock-cid", 1,
-                           "%s is not a vsock context id (a number from 3 to 4294967294)",
-                           quoted);
+                           "%s is not a vsock context id (a number from 3 to 4294967294)", quoted);
     }
   runner->vsock_cid = (gint64) cid;
   return TRUE;

@@ -62,8 +62,7 @@ mu_vm_state_prepare (MuVmState *state, GError **error)
   if (g_mkdir_with_parents (state->state_dir, 0700) < 0)
     return mh_set_errno_error (error, errno, "create the state directory %s", state->state_dir);
   if (g_mkdir_with_parents (state->runtime_dir, 0700) < 0)
-    return mh_set_errno_error (error, errno, "create the runtime directory %s",
-                               state->runtime_dir);
+    return mh_set_errno_error (error, errno, "create the runtime directory %s", state->runtime_dir);
   return TRUE;
 }
 

@@ -111,8 +111,8 @@ mu_virtiofsd_argv (const MuVirtiofsd *virtiofsd, const char *socket, const char 
     {
       /* --sandbox=namespace makes its own user namespace when started
        * without privileges. */
-      g_strv_builder_add_many (argv, "--socket-path", socket, "--shared-dir", source,
-                               "--sandbox", "namespace", NULL);
+      g_strv_builder_add_many (argv, "--socket-path", socket, "--shared-dir", source, "--sandbox",
+                               "namespace", NULL);
     }
   else
     {
@@ -139,8 +139,8 @@ mu_virtiofsd_child_flags (const MuVirtiofsd *virtiofsd)
 gboolean
 mu_socket_is_listening (const char *cwd, const char *path)
 {
-  g_autofree char *absolute = g_path_is_absolute (path) ? g_strdup (path)
-                                                        : g_build_filename (cwd, path, NULL);
+  g_autofree char *absolute =
+    g_path_is_absolute (path) ? g_strdup (path) : g_build_filename (cwd, path, NULL);
   g_autofree char *table = NULL;
   g_auto (GStrv) lines = NULL;
   struct stat st;

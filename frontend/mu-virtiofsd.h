@@ -26,8 +26,7 @@ typedef struct {
 
 /* Looks in order at @explicit_path (--virtiofsd), @configured (the user's
  * config), $PATH, /usr/libexec/virtiofsd, /usr/lib/qemu/virtiofsd. */
-MuVirtiofsd *mu_virtiofsd_find (const char *explicit_path, const char *configured,
-                                GError **error);
+MuVirtiofsd *mu_virtiofsd_find (const char *explicit_path, const char *configured, GError **error);
 void mu_virtiofsd_free (MuVirtiofsd *virtiofsd);
 
 const char *mu_virtiofsd_flavour_name (MuVirtiofsdFlavour flavour);

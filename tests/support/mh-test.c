@@ -390,6 +390,186 @@ mh_test_wait_registry (const char *name, gboolean present, guint timeout_ms)
     }
 }
 
+char *
+mh_test_home (const char *user)
+{
+  return g_build_filename (sandbox_dir (), "home", user, NULL);
+}
+
+GSubprocess *
+mh_test_spawn_as (const char *user, const char *output_path, const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) full = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *home = mh_test_home (user);
+  GSubprocess *process;
+
+  g_ptr_array_add (full, g_strdup ("setpriv"));
+  g_ptr_array_add (full, g_strdup_printf ("--reuid=%s", uid_of (user)));
+  g_ptr_array_add (full, g_strdup_printf ("--regid=%s", uid_of (user)));
+  g_ptr_array_add (full, g_strdup ("--init-groups"));
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (full, g_strdup (argv[i]));
+  g_ptr_array_add (full, NULL);
+
+  g_subprocess_launcher_set_environ (launcher, NULL);
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "USER", user, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PATH", "/usr/local/bin:/usr/bin:/bin", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
+  {
+    g_autofree char *runtime = g_strdup_printf ("/run/user/%s", uid_of (user));
+    g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
+  }
+  for (const char *const *name =
+         (const char *const[]){ "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL };
+       *name != NULL; name++)
+    if (g_getenv (*name) != NULL)
+      g_subprocess_launcher_setenv (launcher, *name, g_getenv (*name), TRUE);
+  g_subprocess_launcher_set_cwd (launcher, home);
+  /* GLib opens the file without O_TRUNC: a longer old output would show
+   * through at the end. */
+  unlink (output_path);
+  g_subprocess_launcher_set_stdout_file_path (launcher, output_path);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) full->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+typedef struct {
+  gboolean done;
+} WaitState;
+
+static void
+on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WaitState *state = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  state->done = TRUE;
+}
+
+int
+mh_test_wait_exit (GSubprocess *process, guint timeout_ms)
+{
+  WaitState state = { FALSE };
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  int status;
+
+  g_subprocess_wait_async (process, NULL, on_wait_done, &state);
+  while (!state.done)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the process did not exit within %u ms", timeout_ms);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5 * 1000);
+    }
+  status = g_subprocess_get_status (process);
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  return 128 + WTERMSIG (status);
+}
+
+int
+mh_test_run_as (const char *user, char **output, const char *const *argv)
+{
+  g_autofree char *path = g_build_filename (sandbox_dir (), "run-as-output.txt", NULL);
+  g_autoptr (GSubprocess) process = mh_test_spawn_as (user, path, argv);
+  int status = mh_test_wait_exit (process, 60000);
+
+  g_assert_true (g_file_get_contents (path, output, NULL, NULL));
+  return status;
+}
+
+gboolean
+mh_test_file_contains (const char *path, const char *needle)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
+gboolean
+mh_test_wait_file_contains (const char *path, const char *needle, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!mh_test_file_contains (path, needle))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (10 * 1000);
+    }
+  return TRUE;
+}
+
+static gint
+compare_pids (gconstpointer a, gconstpointer b)
+{
+  return *(const GPid *) a - *(const GPid *) b;
+}
+
+GArray *
+mh_test_find_processes (const char *comm, gint64 uid)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+  const char *entry;
+
+  while ((entry = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc", entry, "comm", NULL);
+      g_autofree char *status_path = g_build_filename ("/proc", entry, "status", NULL);
+      g_autofree char *found = NULL;
+      g_autofree char *status = NULL;
+      GPid pid;
+
+      if (!g_ascii_isdigit (entry[0]) || !g_file_get_contents (comm_path, &found, NULL, NULL))
+        continue;
+      g_strchomp (found);
+      if (strcmp (found, comm) != 0)
+        continue;
+      if (!g_file_get_contents (status_path, &status, NULL, NULL))
+        continue;
+      if (strstr (status, "State:\tZ") != NULL)
+        continue;
+      if (uid >= 0)
+        {
+          g_autofree char *needle = g_strdup_printf ("\nUid:\t%" G_GINT64_FORMAT "\t", uid);
+          if (strstr (status, needle) == NULL)
+            continue;
+        }
+      pid = (GPid) atoi (entry);
+      g_array_append_val (pids, pid);
+    }
+  g_array_sort (pids, compare_pids);
+  return pids;
+}
+
+guint
+mh_test_count_processes (const char *comm, gint64 uid)
+{
+  g_autoptr (GArray) pids = mh_test_find_processes (comm, uid);
+
+  return pids->len;
+}
+
+gboolean
+mh_test_wait_no_process (const char *comm, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (mh_test_count_processes (comm, -1) > 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (10 * 1000);
+    }
+  return TRUE;
+}
+
 GDBusConnection *
 mh_test_root_bus (void)
 {

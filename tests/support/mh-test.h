@@ -67,6 +67,30 @@ char *mh_test_helper_registry (void);
  * the helper writes it after the kernel work. */
 gboolean mh_test_wait_registry (const char *name, gboolean present, guint timeout_ms);
 
+/* Programs run as a test user, with HOME under the sandbox, an
+ * XDG_RUNTIME_DIR of /run/user/UID and a plain PATH.  Output (stdout and
+ * stderr) goes to @output_path. */
+char *mh_test_home (const char *user);
+GSubprocess *mh_test_spawn_as (const char *user, const char *output_path, const char *const *argv);
+/* Waits up to @timeout_ms; fails the test on timeout.  Returns the exit
+ * status in the shell's convention (128 + signal when killed). */
+int mh_test_wait_exit (GSubprocess *process, guint timeout_ms);
+/* Runs to completion (60 s at most) and returns the status; *output gets
+ * what it printed. */
+int mh_test_run_as (const char *user, char **output, const char *const *argv);
+
+/* Waits up to @timeout_ms for @path to contain @needle. */
+gboolean mh_test_wait_file_contains (const char *path, const char *needle, guint timeout_ms);
+gboolean mh_test_file_contains (const char *path, const char *needle);
+
+/* Processes in the sandbox whose name (comm) is @comm, and owned by @uid
+ * unless it is -1. */
+guint mh_test_count_processes (const char *comm, gint64 uid);
+/* The pids of such processes, ascending. */
+GArray *mh_test_find_processes (const char *comm, gint64 uid);
+/* Waits up to @timeout_ms until no such process is left. */
+gboolean mh_test_wait_no_process (const char *comm, guint timeout_ms);
+
 /* A fresh GDBusConnection as root (for watching names). */
 GDBusConnection *mh_test_root_bus (void);
 
