@@ -12,6 +12,7 @@
 #include "mu-polkit-agent.h"
 #include "mu-run.h"
 #include "mu-runner.h"
+#include "mu-user-config.h"
 
 static const struct {
   const char *name;
@@ -35,19 +36,19 @@ gboolean
 mu_command_parse (GOptionContext *context, int *argc, char ***argv)
 {
   g_autoptr (GError) error = NULL;
-  gboolean quiet = FALSE;
-  GOptionEntry common[] = {
+  g_autofree char *prgname = g_strdup_printf ("microvm-user %s", (*argv)[0]);
+  static gboolean quiet;
+  static const GOptionEntry common[] = {
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no progress lines, only errors", NULL },
     { NULL },
   };
-  GOptionGroup *group =
-    g_option_group_new ("common", "Common options", "Show common options", NULL, NULL);
 
-  g_option_group_add_entries (group, common);
-  g_option_context_add_group (context, group);
+  /* --help then reads "Usage: microvm-user run [OPTION…] RUNNER". */
+  g_set_prgname (prgname);
+  g_option_context_add_main_entries (context, common, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      g_printerr ("microvm-user %s: %s (see --help)\n", (*argv)[0], error->message);
+      g_printerr ("%s: %s (see --help)\n", prgname, error->message);
       return FALSE;
     }
   mu_output_set_quiet (quiet);
@@ -56,7 +57,7 @@ mu_command_parse (GOptionContext *context, int *argc, char ***argv)
 
 static char *opt_name;
 static char *opt_virtiofsd;
-static int opt_shutdown_timeout = 60;
+static int opt_shutdown_timeout = 0;
 static gboolean opt_no_ask_password;
 static gboolean opt_allow_root;
 
@@ -81,6 +82,7 @@ mu_command_run (int argc, char **argv)
   g_autoptr (MuRunner) runner = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MuPolkitAgent) agent = NULL;
+  g_autoptr (MuUserConfig) config = NULL;
   MuRunOptions options;
   const char *name;
   int status;
@@ -91,17 +93,25 @@ mu_command_run (int argc, char **argv)
              "bin/microvm-run with this terminal as its console.  Ctrl-C, SIGTERM or\n"
              "`microvm-user stop NAME` power it off gracefully (bin/microvm-shutdown),\n"
              "then virtiofsd is stopped and the taps removed.  The exit status is the\n"
-             "hypervisor's.  Files: $XDG_STATE_HOME/microvm/NAME is the working\n"
-             "directory of the VM (relative sockets and shares resolve there).");
+             "hypervisor's.\n\n"
+             "$XDG_STATE_HOME/microvm/NAME is the working directory of the VM (relative\n"
+             "sockets and shares resolve there).  Defaults for --virtiofsd and\n"
+             "--shutdown-timeout may be set in ~/.config/microvm/microvm-user.conf:\n"
+             "  [run]\n"
+             "  Virtiofsd=/path/to/virtiofsd\n"
+             "  ShutdownTimeout=60");
   g_option_context_add_main_entries (context, run_entries, NULL);
   if (!mu_command_parse (context, &argc, &argv))
     return 2;
-  if (argc != 2 || opt_shutdown_timeout <= 0)
+  if (argc != 2 || opt_shutdown_timeout < 0)
     {
       g_printerr ("microvm-user run: give one runner (e.g. ./result) and a positive "
                   "--shutdown-timeout; see --help\n");
       return 2;
     }
+  config = mu_user_config_load (&error);
+  if (config == NULL)
+    return mu_command_fail (error);
 
   runner = mu_runner_load (argv[1], &error);
   if (runner == NULL)
@@ -117,8 +127,12 @@ mu_command_run (int argc, char **argv)
   mu_run_options_init (&options);
   options.interactive = !opt_no_ask_password;
   options.allow_root = opt_allow_root;
-  options.shutdown_timeout_s = (guint) opt_shutdown_timeout;
+  if (opt_shutdown_timeout > 0)
+    options.shutdown_timeout_s = (guint) opt_shutdown_timeout;
+  else if (config->shutdown_timeout_s > 0)
+    options.shutdown_timeout_s = (guint) config->shutdown_timeout_s;
   options.virtiofsd = opt_virtiofsd;
+  options.configured_virtiofsd = config->virtiofsd;
 
   if (options.interactive && runner->taps->len > 0)
     agent = mu_polkit_agent_start ();

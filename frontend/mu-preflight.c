@@ -87,7 +87,8 @@ mu_run_preflight (Run *run, GError **error)
       return FALSE;
   if (runner->shares->len > 0)
     {
-      run->virtiofsd = mu_virtiofsd_find (run->options->virtiofsd, NULL, error);
+      run->virtiofsd =
+        mu_virtiofsd_find (run->options->virtiofsd, run->options->configured_virtiofsd, error);
       if (run->virtiofsd == NULL)
         return FALSE;
     }

@@ -18,10 +18,11 @@ G_BEGIN_DECLS
 typedef struct {
   gboolean interactive; /* polkit may ask for a password */
   gboolean allow_root;
-  guint shutdown_timeout_s; /* after microvm-shutdown, before SIGTERM */
-  guint kill_timeout_s;     /* after SIGTERM, before SIGKILL */
-  guint socket_timeout_s;   /* for every virtiofsd socket to listen */
-  const char *virtiofsd;    /* --virtiofsd or the config's, may be NULL */
+  guint shutdown_timeout_s;         /* after microvm-shutdown, before SIGTERM */
+  guint kill_timeout_s;             /* after SIGTERM, before SIGKILL */
+  guint socket_timeout_s;           /* for every virtiofsd socket to listen */
+  const char *virtiofsd;            /* --virtiofsd, may be NULL */
+  const char *configured_virtiofsd; /* from the user's config, may be NULL */
 } MuRunOptions;
 
 void mu_run_options_init (MuRunOptions *options);

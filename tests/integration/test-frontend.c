@@ -12,12 +12,12 @@
 #include "mh-test.h"
 
 typedef struct {
-  const char *name;          /* the VM name; the runner is microvm-qemu-NAME */
-  const char *taps;          /* tap-interfaces contents, NULL for none */
-  const char *tap_flags;     /* tap-flags contents, NULL for none */
-  gboolean shares;           /* a relative and an absolute share */
-  gboolean shutdown;         /* bin/microvm-shutdown */
-  const char *hypervisor;    /* extra mh-fake-hypervisor arguments */
+  const char *name;       /* the VM name; the runner is microvm-qemu-NAME */
+  const char *taps;       /* tap-interfaces contents, NULL for none */
+  const char *tap_flags;  /* tap-flags contents, NULL for none */
+  gboolean shares;        /* a relative and an absolute share */
+  gboolean shutdown;      /* bin/microvm-shutdown */
+  const char *hypervisor; /* extra mh-fake-hypervisor arguments */
 } RunnerSpec;
 
 static char *
@@ -85,9 +85,10 @@ make_runner (const RunnerSpec *spec)
                           spec->hypervisor != NULL ? spec->hypervisor : "");
   write_file (runner, "bin/microvm-run", run->str, 0755);
   if (spec->shutdown)
-    write_file (runner, "bin/microvm-shutdown",
-                "#!/bin/sh\n# stands in for QMP system_powerdown\nkill -USR1 \"$(cat hypervisor.pid)\"\n",
-                0755);
+    write_file (
+      runner, "bin/microvm-shutdown",
+      "#!/bin/sh\n# stands in for QMP system_powerdown\nkill -USR1 \"$(cat hypervisor.pid)\"\n",
+      0755);
   unlink (report);
   return runner;
 }
@@ -95,8 +96,8 @@ make_runner (const RunnerSpec *spec)
 static GSubprocess *
 start_run (const char *user, const char *runner, const char *output, const char *extra)
 {
-  g_autofree char *binary = g_build_filename (g_getenv ("MH_BUILD_ROOT"), "frontend",
-                                              "microvm-user", NULL);
+  g_autofree char *binary =
+    g_build_filename (g_getenv ("MH_BUILD_ROOT"), "frontend", "microvm-user", NULL);
   const char *argv[] = { binary, "run", runner, extra, NULL };
 
   return mh_test_spawn_as (user, output, argv);
@@ -222,16 +223,15 @@ test_stop_command (void)
   g_autofree char *said_again = NULL;
   int status;
 
-  status = mh_test_run_as ("alice", &said,
-                           (const char *const[]){ binary, "stop", "full", NULL });
+  status = mh_test_run_as ("alice", &said, (const char *const[]){ binary, "stop", "full", NULL });
   g_test_message ("stop said: %s", said);
   g_assert_cmpint (status, ==, 0);
   /* `stop` returns once the VM is gone. */
   g_assert_true (mh_test_file_contains (report, "powered off\n"));
   finish_full_vm (frontend, output, 0);
 
-  status = mh_test_run_as ("alice", &said_again,
-                           (const char *const[]){ binary, "stop", "full", NULL });
+  status =
+    mh_test_run_as ("alice", &said_again, (const char *const[]){ binary, "stop", "full", NULL });
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (said_again, "the VM full is not running"));
 }
@@ -336,8 +336,8 @@ test_polkit_denied (void)
   runner = make_runner (&spec);
   report = report_path ("denied");
   /* mallory can read alice's runner; the rules deny her taps. */
-  status = mh_test_run_as ("mallory", &output,
-                           (const char *const[]){ binary, "run", runner, NULL });
+  status =
+    mh_test_run_as ("mallory", &output, (const char *const[]){ binary, "run", runner, NULL });
   g_test_message ("%s", output);
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (output, "microvm-user: cannot create the taps: not authorized"));
@@ -372,8 +372,7 @@ test_refuses_root_and_unusable_tun (void)
   /* /dev/net/tun 0600 as on these build machines: said before anything. */
   MH_TEST_RUN ("mknod", "-m", "0600", tun, "c", "10", "200");
   MH_TEST_RUN ("mount", "--bind", tun, "/dev/net/tun");
-  status = mh_test_run_as ("alice", &output,
-                           (const char *const[]){ binary, "run", runner, NULL });
+  status = mh_test_run_as ("alice", &output, (const char *const[]){ binary, "run", runner, NULL });
   MH_TEST_RUN ("umount", "/dev/net/tun");
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (output, "/dev/net/tun is mode 0600 here"));
@@ -390,8 +389,7 @@ test_already_running (void)
   g_autofree char *second = NULL;
   int status;
 
-  status = mh_test_run_as ("alice", &second,
-                           (const char *const[]){ binary, "run", runner, NULL });
+  status = mh_test_run_as ("alice", &second, (const char *const[]){ binary, "run", runner, NULL });
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (second, "the VM full is already running"));
   /* The first one is untouched. */
@@ -462,12 +460,12 @@ test_malformed_layouts (void)
   spec.name = "bad";
   runner = make_runner (&spec);
 
-#define REBUILD()                                                                                \
-  do                                                                                             \
-    {                                                                                            \
-      MH_TEST_RUN ("rm", "-rf", runner);                                                         \
-      g_free (make_runner (&spec));                                                              \
-    }                                                                                            \
+#define REBUILD()                        \
+  do                                     \
+    {                                    \
+      MH_TEST_RUN ("rm", "-rf", runner); \
+      g_free (make_runner (&spec));      \
+    }                                    \
   while (0)
 
   write_file (runner, "share/microvm/tap-interfaces", "vm-ok\n\nvm/bad\n", 0644);
@@ -580,8 +578,8 @@ test_unsupported_devices (void)
   runner = make_runner (&spec);
   write_file (runner, "share/microvm/pci-devices", "01:00.0\n", 0644);
   write_file (runner, "share/microvm/usb-devices", "vendorid=0x0bda,productid=0x2838\n", 0644);
-  status = mh_test_run_as ("alice", &run_output,
-                           (const char *const[]){ binary, "run", runner, NULL });
+  status =
+    mh_test_run_as ("alice", &run_output, (const char *const[]){ binary, "run", runner, NULL });
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (run_output, "lists 1 PCI device(s) (0000:01:00.0), but PCI "
                                         "passthrough is not supported yet"));
@@ -619,12 +617,12 @@ json_eval (const char *json, const char *expression)
   return out;
 }
 
-#define ASSERT_JSON(json, expression, expected)                                                 \
-  do                                                                                            \
-    {                                                                                           \
-      g_autofree char *value_ = json_eval (json, expression);                                   \
-      g_assert_cmpstr (value_, ==, expected);                                                   \
-    }                                                                                           \
+#define ASSERT_JSON(json, expression, expected)               \
+  do                                                          \
+    {                                                         \
+      g_autofree char *value_ = json_eval (json, expression); \
+      g_assert_cmpstr (value_, ==, expected);                 \
+    }                                                         \
   while (0)
 
 static void
@@ -649,10 +647,10 @@ test_list_and_inspect (void)
   g_assert_cmpint (symlink ("/nix/store/aaaa-nixos-system-full-1", first_system), ==, 0);
   g_assert_cmpint (symlink (first, result), ==, 0);
 
-  g_assert_cmpint (mh_test_run_as ("alice", &inspect,
-                                   (const char *const[]){ binary, "inspect", "--json", result,
-                                                          NULL }),
-                   ==, 0);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &inspect,
+                    (const char *const[]){ binary, "inspect", "--json", result, NULL }),
+    ==, 0);
   ASSERT_JSON (inspect, "d['name']", "full");
   ASSERT_JSON (inspect, "d['runner']", first);
   ASSERT_JSON (inspect, "d['given']", result);
@@ -660,7 +658,8 @@ test_list_and_inspect (void)
   ASSERT_JSON (inspect, "d['taps']", "['vm-f0', 'vm-f1']");
   ASSERT_JSON (inspect, "d['tap_flags']", "{'vnet_hdr': True, 'multi_queue': True}");
   ASSERT_JSON (inspect, "[s['tag'] for s in d['shares']]", "['abs', 'rel']");
-  ASSERT_JSON (inspect, "d['shares'][1]['socket_path'].endswith('/.local/state/microvm/full/rel.sock')",
+  ASSERT_JSON (inspect,
+               "d['shares'][1]['socket_path'].endswith('/.local/state/microvm/full/rel.sock')",
                "True");
   ASSERT_JSON (inspect, "d['system']", "/nix/store/aaaa-nixos-system-full-1");
   ASSERT_JSON (inspect, "(d['pci_devices'], d['macvtaps'], d['vsock_cid'], d['has_shutdown'])",
@@ -669,9 +668,9 @@ test_list_and_inspect (void)
   /* Run through the `result` symlink, then "rebuild": re-point it. */
   frontend = start_run ("alice", result, output, NULL);
   g_assert_true (mh_test_wait_file_contains (report, "ready\n", 15000));
-  g_assert_cmpint (mh_test_run_as ("alice", &list,
-                                   (const char *const[]){ binary, "list", "--json", NULL }),
-                   ==, 0);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list, (const char *const[]){ binary, "list", "--json", NULL }), ==,
+    0);
   ASSERT_JSON (list, "[(v['name'], v['running'], v['outdated']) for v in d]",
                "[('full', True, False)]");
   ASSERT_JSON (list, "d[0]['current']", result);
@@ -685,8 +684,9 @@ test_list_and_inspect (void)
   g_assert_cmpint (mh_test_run_as ("alice", &list_outdated,
                                    (const char *const[]){ binary, "list", "--json", NULL }),
                    ==, 0);
-  ASSERT_JSON (list_outdated, "(d[0]['running'], d[0]['outdated'], d[0]['booted_system'], "
-                              "d[0]['current_system'])",
+  ASSERT_JSON (list_outdated,
+               "(d[0]['running'], d[0]['outdated'], d[0]['booted_system'], "
+               "d[0]['current_system'])",
                "(True, True, '/nix/store/aaaa-nixos-system-full-1', "
                "'/nix/store/bbbb-nixos-system-full-2')");
   g_assert_cmpint (mh_test_run_as ("alice", &table, (const char *const[]){ binary, "list", NULL }),
