@@ -23,6 +23,9 @@ static const struct {
   { "stop", mu_command_stop, "Stop a running VM gracefully" },
   { "list", mu_command_list, "List your VMs and whether they are running or outdated" },
   { "inspect", mu_command_inspect, "Show and check what a runner would ask for" },
+  { "install", mu_command_install, "Record a runner as a named VM (like microvm -c)" },
+  { "start", mu_command_start, "Start an installed VM in the background (systemd user unit)" },
+  { "status", mu_command_status, "Show whether a VM runs, and its runner and unit" },
 };
 
 int

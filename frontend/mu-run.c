@@ -419,6 +419,7 @@ mu_run (MuRunner *runner, const char *name, const MuRunOptions *options, GError 
   Run run = { 0 };
   g_autofree char *control_path = NULL;
   g_autofree char *current = NULL;
+  g_autofree char *current_link = NULL;
   int exit_code;
 
   run.runner = runner;
@@ -442,10 +443,11 @@ mu_run (MuRunner *runner, const char *name, const MuRunOptions *options, GError 
     }
   /* `current` keeps the path as given (a `result` symlink), so that after a
    * rebuild `list` can tell the running system is outdated. */
-  current = g_path_is_absolute (runner->given_path)
-              ? g_strdup (runner->given_path)
-              : g_build_filename (g_get_current_dir (), runner->given_path, NULL);
-  if (!mu_vm_state_set_link (run.state, "current", current, error))
+  current = g_canonicalize_filename (runner->given_path, NULL);
+  current_link = g_build_filename (run.state->state_dir, "current", NULL);
+  /* Started through `current` itself (the systemd unit does): keep it. */
+  if (g_strcmp0 (current, current_link) != 0 &&
+      !mu_vm_state_set_link (run.state, "current", current, error))
     {
       run_clear (&run);
       return -1;

@@ -8,6 +8,7 @@
 #include "mu-output.h"
 #include "mu-runner.h"
 #include "mu-state.h"
+#include "mu-user-manager.h"
 
 static int opt_timeout = 120;
 
@@ -52,6 +53,20 @@ mu_command_stop (int argc, char **argv)
   state = mu_vm_state_new (name);
   control = mu_vm_state_control_path (state);
   mu_output_set_vm (name);
+  /* Started as a unit: stop the unit, or systemd would count it failed. */
+  if (mu_user_manager_available ())
+    {
+      g_autofree char *unit_state = mu_user_manager_state (name);
+      if (g_strcmp0 (unit_state, "active") == 0 || g_strcmp0 (unit_state, "activating") == 0)
+        {
+          g_autofree char *unit = mu_user_manager_unit (name);
+          mu_progress ("stopping %s", unit);
+          if (!mu_user_manager_call ("stop", name, &error))
+            return mu_command_fail (error);
+          mu_progress ("stopped");
+          return 0;
+        }
+    }
   mu_progress ("stopping");
   if (!mu_control_request_stop (control, (guint) opt_timeout, &error))
     return mu_command_fail (error);

@@ -413,7 +413,9 @@ mh_test_spawn_as (const char *user, const char *output_path, const char *const *
     g_ptr_array_add (full, g_strdup (argv[i]));
   g_ptr_array_add (full, NULL);
 
-  g_subprocess_launcher_set_environ (launcher, NULL);
+  /* An empty environment (NULL would mean "inherit"), then what a login
+   * would set. */
+  g_subprocess_launcher_set_environ (launcher, (char *[]){ NULL });
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "USER", user, TRUE);
   g_subprocess_launcher_setenv (launcher, "PATH", "/usr/local/bin:/usr/bin:/bin", TRUE);
@@ -554,6 +556,19 @@ mh_test_count_processes (const char *comm, gint64 uid)
   g_autoptr (GArray) pids = mh_test_find_processes (comm, uid);
 
   return pids->len;
+}
+
+gint64
+mh_test_process_uid (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *status = NULL;
+  const char *uid;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) ||
+      (uid = strstr (status, "\nUid:\t")) == NULL)
+    return -1;
+  return g_ascii_strtoll (uid + 6, NULL, 10);
 }
 
 gboolean

@@ -88,6 +88,8 @@ gboolean mh_test_file_contains (const char *path, const char *needle);
 guint mh_test_count_processes (const char *comm, gint64 uid);
 /* The pids of such processes, ascending. */
 GArray *mh_test_find_processes (const char *comm, gint64 uid);
+/* The real uid of @pid, or -1 when it is gone. */
+gint64 mh_test_process_uid (GPid pid);
 /* Waits up to @timeout_ms until no such process is left. */
 gboolean mh_test_wait_no_process (const char *comm, guint timeout_ms);
 

@@ -1,0 +1,241 @@
+/* `microvm-user install|start|status NAME`: VMs kept like the systemd host
+ * module keeps them (`microvm -c`): a `current` symlink in the VM's state
+ * directory names the runner.  Through the systemd user manager when one
+ * runs (microvm@NAME.service); otherwise `start` runs the VM in the
+ * background itself, with its console in the state directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mu-child.h"
+#include "mu-commands.h"
+#include "mu-error.h"
+#include "mu-output.h"
+#include "mu-runner.h"
+#include "mu-state.h"
+#include "mu-user-manager.h"
+
+static gboolean
+check_name (const char *name, GError **error)
+{
+  return mu_vm_name_validate (name, error);
+}
+
+static void
+detach (gpointer data)
+{
+  setsid ();
+}
+
+static void
+print_autostart_hint (const char *name)
+{
+  g_autofree char *unit = mu_user_manager_unit (name);
+
+  printf ("To start it at login:    systemctl --user enable %s\n"
+          "To start it at boot too: loginctl enable-linger $USER\n",
+          unit);
+}
+
+int
+mu_command_install (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("NAME RUNNER");
+  g_autoptr (MuRunner) runner = NULL;
+  g_autoptr (MuVmState) state = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *current = NULL;
+
+  g_option_context_set_summary (
+    context, "Record RUNNER (e.g. ~/vms/web/result) as the VM NAME, as `microvm -c` does:\n"
+             "`microvm-user start NAME` then runs it, and a rebuild of RUNNER shows up in\n"
+             "`microvm-user list` as \"outdated\" while the old one runs.");
+  if (!mu_command_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 3)
+    {
+      g_printerr ("microvm-user install: give a VM name and a runner; see --help\n");
+      return 2;
+    }
+  if (!check_name (argv[1], &error))
+    return mu_command_fail (error);
+  /* Checked now, so a broken runner is reported at install, not at boot. */
+  runner = mu_runner_load (argv[2], &error);
+  if (runner == NULL)
+    return mu_command_fail (error);
+
+  state = mu_vm_state_new (argv[1]);
+  current = g_canonicalize_filename (argv[2], NULL);
+  if (!mu_vm_state_prepare (state, &error) ||
+      !mu_vm_state_set_link (state, "current", current, &error))
+    return mu_command_fail (error);
+  printf ("Installed %s: %s\n", argv[1], current);
+  printf ("Start it with: microvm-user start %s\n", argv[1]);
+  print_autostart_hint (argv[1]);
+  return 0;
+}
+
+static void
+on_background_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *exited = TRUE;
+}
+
+/* Without a user manager: `microvm-user run` detached from this terminal,
+ * console and messages in STATE/console.log; returns once the hypervisor
+ * started (the `booted` link appeared) or the run failed. */
+static int
+start_in_background (MuVmState *state, const char *name)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *current = g_build_filename (state->state_dir, "current", NULL);
+  g_autofree char *log = g_build_filename (state->state_dir, "console.log", NULL);
+  g_autofree char *booted = g_build_filename (state->state_dir, "booted", NULL);
+  const char *argv[] = { self,    "run", "--no-ask-password", "--quiet", "--name",
+                         name,    current, NULL };
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) run = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gboolean exited = FALSE;
+
+  if (self == NULL)
+    self = g_strdup ("microvm-user");
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_cwd (launcher, state->state_dir);
+  unlink (log);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  /* Its own session: it must outlive this command and this terminal. */
+  g_subprocess_launcher_set_child_setup (launcher, detach, NULL, NULL);
+  run = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  if (run == NULL)
+    return mu_command_fail (error);
+
+  g_subprocess_wait_async (run, NULL, on_background_exited, &exited);
+  while (!g_file_test (booted, G_FILE_TEST_IS_SYMLINK) || !mu_vm_is_running (name))
+    {
+      if (exited || g_get_monotonic_time () > deadline)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20 * 1000);
+    }
+  if (g_file_test (booted, G_FILE_TEST_IS_SYMLINK) && mu_vm_is_running (name))
+    {
+      printf ("Started %s in the background; its console is in %s\n"
+              "Stop it with: microvm-user stop %s\n",
+              name, log, name);
+      return 0;
+    }
+  {
+    g_autofree char *said = NULL;
+    g_file_get_contents (log, &said, NULL, NULL);
+    g_printerr ("microvm-user: %s did not start; it said:\n%s", name, said != NULL ? said : "");
+  }
+  return 1;
+}
+
+int
+mu_command_start (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr (MuVmState) state = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *current = NULL;
+  const char *name;
+
+  g_option_context_set_summary (
+    context, "Start the VM NAME (recorded with `microvm-user install`) in the background:\n"
+             "as microvm@NAME.service when a systemd user manager runs, else detached from\n"
+             "this terminal with its console in $XDG_STATE_HOME/microvm/NAME/console.log.\n"
+             "No password prompt is possible in the background: if polkit wants one, start\n"
+             "it with `microvm-user run` in a terminal, or ask for a polkit rule.");
+  if (!mu_command_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    {
+      g_printerr ("microvm-user start: give one VM name; see --help\n");
+      return 2;
+    }
+  name = argv[1];
+  if (!check_name (name, &error))
+    return mu_command_fail (error);
+  state = mu_vm_state_new (name);
+  current = mu_vm_state_get_link (state, "current");
+  if (current == NULL)
+    {
+      g_set_error (&error, MU_ERROR, MU_ERROR_USAGE,
+                   "no VM named %s is installed; record its runner first with `microvm-user "
+                   "install %s RUNNER`",
+                   name, name);
+      return mu_command_fail (error);
+    }
+  if (mu_vm_is_running (name))
+    {
+      g_set_error (&error, MU_ERROR, MU_ERROR_RUNNING, "the VM %s is already running", name);
+      return mu_command_fail (error);
+    }
+  if (mu_user_manager_available ())
+    {
+      if (!mu_user_manager_call ("start", name, &error))
+        return mu_command_fail (error);
+      g_autofree char *unit = mu_user_manager_unit (name);
+      printf ("Started %s as %s\n", name, unit);
+      print_autostart_hint (name);
+      return 0;
+    }
+  return start_in_background (state, name);
+}
+
+int
+mu_command_status (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr (MuVmState) state = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *current = NULL;
+  g_autofree char *booted = NULL;
+  gboolean running;
+  const char *name;
+
+  g_option_context_set_summary (context, "Show whether the VM NAME runs, which runner it uses, "
+                                         "and its systemd unit's state.");
+  if (!mu_command_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    {
+      g_printerr ("microvm-user status: give one VM name; see --help\n");
+      return 2;
+    }
+  name = argv[1];
+  if (!check_name (name, &error))
+    return mu_command_fail (error);
+  state = mu_vm_state_new (name);
+  current = mu_vm_state_get_link (state, "current");
+  if (current == NULL && !g_file_test (state->state_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (&error, MU_ERROR, MU_ERROR_USAGE, "there is no VM named %s (see `microvm-user "
+                   "list`)", name);
+      return mu_command_fail (error);
+    }
+  running = mu_vm_is_running (name);
+  booted = running ? mu_vm_state_get_link (state, "booted") : NULL;
+  printf ("%-10s%s\n", "name:", name);
+  printf ("%-10s%s\n", "state:", running ? "running" : "stopped");
+  printf ("%-10s%s\n", "current:", current != NULL ? current : "-");
+  printf ("%-10s%s\n", "booted:", booted != NULL ? booted : "-");
+  printf ("%-10s%s\n", "directory:", state->state_dir);
+  if (mu_user_manager_available ())
+    {
+      g_autofree char *unit = mu_user_manager_unit (name);
+      g_autofree char *unit_state = mu_user_manager_state (name);
+      printf ("%-10s%s (%s)\n", "unit:", unit, unit_state);
+    }
+  else
+    printf ("%-10s%s\n", "unit:", "no systemd user manager here");
+  return running ? 0 : 3;
+}

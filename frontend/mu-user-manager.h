@@ -1,0 +1,23 @@
+/* The systemd user manager, when one runs: VMs installed with
+ * `microvm-user install` become instances of the user unit
+ * microvm@NAME.service, so they can be started at login and show up in
+ * `systemctl --user`. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Whether `systemctl --user` reaches a running user manager. */
+gboolean mu_user_manager_available (void);
+
+/* "microvm@NAME.service" */
+char *mu_user_manager_unit (const char *name);
+
+/* Runs `systemctl --user VERB UNIT`; output is passed through. */
+gboolean mu_user_manager_call (const char *verb, const char *name, GError **error);
+
+/* `systemctl --user is-active UNIT`: "active", "inactive", "failed"... */
+char *mu_user_manager_state (const char *name);
+
+G_END_DECLS
