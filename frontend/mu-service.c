@@ -96,8 +96,9 @@ start_in_background (MuVmState *state, const char *name)
   g_autofree char *current = g_build_filename (state->state_dir, "current", NULL);
   g_autofree char *log = g_build_filename (state->state_dir, "console.log", NULL);
   g_autofree char *booted = g_build_filename (state->state_dir, "booted", NULL);
-  const char *argv[] = { self,    "run", "--no-ask-password", "--quiet", "--name",
-                         name,    current, NULL };
+  const char *argv[] = {
+    self, "run", "--no-ask-password", "--quiet", "--name", name, current, NULL
+  };
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) run = NULL;
   g_autoptr (GError) error = NULL;
@@ -218,8 +219,10 @@ mu_command_status (int argc, char **argv)
   current = mu_vm_state_get_link (state, "current");
   if (current == NULL && !g_file_test (state->state_dir, G_FILE_TEST_IS_DIR))
     {
-      g_set_error (&error, MU_ERROR, MU_ERROR_USAGE, "there is no VM named %s (see `microvm-user "
-                   "list`)", name);
+      g_set_error (&error, MU_ERROR, MU_ERROR_USAGE,
+                   "there is no VM named %s (see `microvm-user "
+                   "list`)",
+                   name);
       return mu_command_fail (error);
     }
   running = mu_vm_is_running (name);

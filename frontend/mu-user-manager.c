@@ -11,9 +11,9 @@ mu_user_manager_available (void)
 
   if (g_find_program_in_path ("systemctl") == NULL)
     return FALSE;
-  systemctl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                  G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                NULL, "systemctl", "--user", "show", "--property=Version", NULL);
+  systemctl =
+    g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
+                      "systemctl", "--user", "show", "--property=Version", NULL);
   return systemctl != NULL && g_subprocess_wait_check (systemctl, NULL, NULL);
 }
 

@@ -9,11 +9,13 @@ build_packages=(
     libglib2.0-dev libglib2.0-bin
     libpolkit-gobject-1-dev libpolkit-agent-1-dev
     libnl-3-dev libnl-route-3-dev libpci-dev libcap-ng-dev
+    xsltproc docbook-xsl docbook-xml bash-completion
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
 # veths and foreign taps, util-linux for unshare/setpriv.
 test_packages=(
     dbus-daemon polkitd iproute2 util-linux procps clang-format
+    qemu-system-x86 systemd python3
 )
 demo_packages=()
 
