@@ -11,6 +11,14 @@ struct _MuPolkitAgent {
   gpointer handle;
 };
 
+static gboolean
+in_login_session (void)
+{
+  g_autoptr (PolkitSubject) session =
+    polkit_unix_session_new_for_process_sync (getpid (), NULL, NULL);
+  return session != NULL;
+}
+
 MuPolkitAgent *
 mu_polkit_agent_start (void)
 {
@@ -32,7 +40,12 @@ mu_polkit_agent_start (void)
     }
   subject = polkit_unix_process_new_for_owner (getpid (), 0, getuid ());
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&options, "{sv}", "fallback", g_variant_new_boolean (TRUE));
+  /* In a login session, only as a fallback, so the desktop's agent asks if
+   * there is one.  Without a session (no logind, some ssh setups) polkitd
+   * never consults fallback agents, and no session agent could answer
+   * anyway: register plainly then. */
+  if (in_login_session ())
+    g_variant_builder_add (&options, "{sv}", "fallback", g_variant_new_boolean (TRUE));
   handle = polkit_agent_listener_register_with_options (
     listener, POLKIT_AGENT_REGISTER_FLAGS_RUN_IN_THREAD, subject, NULL,
     g_variant_builder_end (&options), NULL, &error);

@@ -1,9 +1,10 @@
 /* A password prompt in the terminal when no desktop agent is around.
  *
  * Like pkttyagent started by systemctl: polkit's own text listener,
- * registered for this process as a *fallback*, so a GNOME or KDE agent of
- * the session still answers when there is one, and the terminal asks only
- * when there is none (ssh, a text console, no session at all). */
+ * registered for this process, as a *fallback* in a login session so a
+ * GNOME or KDE agent of the session still answers when there is one; the
+ * terminal asks only when there is none (ssh, a text console, no session
+ * at all). */
 #pragma once
 
 #include <glib.h>

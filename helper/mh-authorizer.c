@@ -12,10 +12,12 @@ struct _MhAuthorizer {
 };
 
 typedef struct {
+  MhAuthorizer *authorizer;
   char *action_id;
   PolkitSubject *subject;
   PolkitDetails *details;
-  PolkitCheckAuthorizationFlags flags;
+  gboolean interactive;       /* the caller allowed a prompt */
+  gboolean asked_interactive; /* this is the second, interactive check */
   guint32 uid;
 } CheckData;
 
@@ -72,6 +74,12 @@ return_not_authorized (GTask *task, const char *format, ...)
   g_task_return_new_error (task, MH_ERROR, MH_ERROR_NOT_AUTHORIZED, "%s", message);
 }
 
+static void start_check (MhAuthorizer *authorizer, GTask *task);
+
+/* A call is checked without interaction first, so that an allowed call
+ * costs one check, and so that the answers can be told apart: "no" right
+ * away is the rules; "no" after a prompt is a failed authentication (the
+ * result itself does not say which). */
 static void
 on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -96,16 +104,31 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
 
+  if (!check->asked_interactive)
+    {
+      if (!polkit_authorization_result_get_is_challenge (result))
+        return_not_authorized (
+          task,
+          "not authorized: polkit's rules do not allow uid %u to use %s; an administrator can "
+          "grant it with a polkit rule (see the example rules of microvm-helper)",
+          check->uid, check->action_id);
+      else if (!check->interactive)
+        return_not_authorized (
+          task,
+          "not authorized: %s needs authentication, but the call did not allow interactive "
+          "authorization (with busctl, add --allow-interactive-authorization=yes)",
+          check->action_id);
+      else
+        {
+          check->asked_interactive = TRUE;
+          start_check (check->authorizer, g_steal_pointer (&task));
+        }
+      return;
+    }
+
   if (polkit_authorization_result_get_dismissed (result))
     return_not_authorized (task, "not authorized: the password prompt for %s was dismissed",
                            check->action_id);
-  else if (polkit_authorization_result_get_is_challenge (result) &&
-           (check->flags & POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION) == 0)
-    return_not_authorized (
-      task,
-      "not authorized: %s needs authentication, but the call did not allow interactive "
-      "authorization (with busctl, add --allow-interactive-authorization=yes)",
-      check->action_id);
   else if (polkit_authorization_result_get_is_challenge (result))
     return_not_authorized (
       task,
@@ -113,20 +136,22 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
       "desktop session, or start pkttyagent in this terminal",
       check->action_id);
   else
-    return_not_authorized (
-      task,
-      "not authorized: polkit's rules do not allow uid %u to use %s; an administrator can "
-      "grant it with a polkit rule (see the example rules of microvm-helper)",
-      check->uid, check->action_id);
+    return_not_authorized (task,
+                           "not authorized: authentication for %s failed (wrong password?); "
+                           "try again",
+                           check->action_id);
 }
 
 static void
 start_check (MhAuthorizer *authorizer, GTask *task)
 {
   CheckData *check = g_task_get_task_data (task);
+  PolkitCheckAuthorizationFlags flags = check->asked_interactive
+                                          ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
+                                          : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
   polkit_authority_check_authorization (authorizer->authority, check->subject, check->action_id,
-                                        check->details, check->flags, g_task_get_cancellable (task),
+                                        check->details, flags, g_task_get_cancellable (task),
                                         on_check_done, task);
 }
 
@@ -161,6 +186,7 @@ mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, con
   gpointer key, value;
 
   g_task_set_source_tag (task, mh_authorizer_check_async);
+  check->authorizer = authorizer;
   check->action_id = g_strdup (action_id);
   check->uid = caller->uid;
   g_task_set_task_data (task, check, check_data_free);
@@ -183,8 +209,7 @@ mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, con
       while (g_hash_table_iter_next (&iter, &key, &value))
         polkit_details_insert (check->details, key, value);
     }
-  check->flags = interactive ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
-                             : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+  check->interactive = interactive;
 
   if (authorizer->authority != NULL)
     {

@@ -170,11 +170,21 @@ start_full_vm (const char *output)
       g_assert_cmpint (mh_test_iface_attr_int (*tap, "owner"), ==, MH_TEST_UID_ALICE);
       g_assert_cmphex (mh_test_iface_attr_int (*tap, "tun_flags") & 0x4100, ==, 0x4100);
     }
-  /* At least one virtiofsd per share (the C one adds a sandboxed child),
-   * all of them alice's. */
+  /* At least one virtiofsd per share, all of them alice's.  The C
+   * virtiofsd forks its worker when the hypervisor connects, so its
+   * processes come and go around "ready": look until it settles. */
   {
-    g_autoptr (GArray) virtiofsds = mh_test_find_processes ("virtiofsd", -1);
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    g_autoptr (GArray) virtiofsds = NULL;
 
+    for (;;)
+      {
+        g_clear_pointer (&virtiofsds, g_array_unref);
+        virtiofsds = mh_test_find_processes ("virtiofsd", -1);
+        if (virtiofsds->len >= 2 || g_get_monotonic_time () > deadline)
+          break;
+        g_usleep (20 * 1000);
+      }
     g_assert_cmpuint (virtiofsds->len, >=, 2);
     for (guint i = 0; i < virtiofsds->len; i++)
       {

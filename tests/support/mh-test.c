@@ -1,9 +1,12 @@
 #include "mh-test.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 struct _MhTestAgent {
@@ -438,6 +441,99 @@ mh_test_spawn_as (const char *user, const char *output_path, const char *const *
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) full->pdata, &error);
   g_assert_no_error (error);
   return process;
+}
+
+GPid
+mh_test_spawn_in_terminal (const char *user, const char *const *argv, int *master)
+{
+  g_autofree char *home = mh_test_home (user);
+  g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=/run/user/%s", uid_of (user));
+  g_autofree char *home_env = g_strdup_printf ("HOME=%s", home);
+  g_autofree char *user_env = g_strdup_printf ("USER=%s", user);
+  g_autofree char *reuid = g_strdup_printf ("--reuid=%s", uid_of (user));
+  g_autofree char *regid = g_strdup_printf ("--regid=%s", uid_of (user));
+  g_autoptr (GPtrArray) full = g_ptr_array_new ();
+  char *env[] = { home_env,       user_env,    runtime, "PATH=/usr/local/bin:/usr/bin:/bin",
+                  "LANG=C.UTF-8", "TERM=dumb", NULL };
+  GPid pid;
+
+  g_ptr_array_add (full, "setpriv");
+  g_ptr_array_add (full, reuid);
+  g_ptr_array_add (full, regid);
+  g_ptr_array_add (full, "--init-groups");
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (full, (char *) argv[i]);
+  g_ptr_array_add (full, NULL);
+
+  /* forkpty: new session with the pty as controlling terminal.  Only
+   * async-signal-safe calls between fork and exec. */
+  pid = forkpty (master, NULL, NULL, NULL);
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      if (chdir (home) < 0)
+        _exit (126);
+      execvpe ("setpriv", (char **) full->pdata, env);
+      _exit (127);
+    }
+  return pid;
+}
+
+gboolean
+mh_test_terminal_wait (int master, GString *seen, const char *needle, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (strstr (seen->str, needle) == NULL)
+    {
+      struct pollfd pfd = { .fd = master, .events = POLLIN };
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      char buffer[1024];
+      ssize_t n;
+
+      if (left_ms <= 0 || poll (&pfd, 1, (int) left_ms) <= 0)
+        return FALSE;
+      n = read (master, buffer, sizeof buffer);
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (seen, buffer, n);
+    }
+  return TRUE;
+}
+
+void
+mh_test_terminal_type_secret (int master, const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  struct termios attributes;
+
+  /* The master shares the terminal's settings with the slave side. */
+  for (;;)
+    {
+      g_assert_cmpint (tcgetattr (master, &attributes), ==, 0);
+      if ((attributes.c_lflag & ECHO) == 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (5 * 1000);
+    }
+  g_assert_cmpint (write (master, text, strlen (text)), ==, (gssize) strlen (text));
+}
+
+int
+mh_test_wait_pid (GPid pid, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  int status;
+
+  while (waitpid (pid, &status, WNOHANG) == 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("process %d did not exit within %u ms", pid, timeout_ms);
+      g_usleep (10 * 1000);
+    }
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  return 128 + WTERMSIG (status);
 }
 
 typedef struct {

@@ -79,6 +79,19 @@ int mh_test_wait_exit (GSubprocess *process, guint timeout_ms);
  * what it printed. */
 int mh_test_run_as (const char *user, char **output, const char *const *argv);
 
+/* Starts @argv as @user with a pseudo-terminal as its stdin, stdout and
+ * stderr (and controlling terminal), as if typed in a terminal; returns
+ * the pid and the master side of the terminal. */
+GPid mh_test_spawn_in_terminal (const char *user, const char *const *argv, int *master);
+/* Reads what the terminal shows until @needle appears (appended to
+ * @seen); FALSE after @timeout_ms. */
+gboolean mh_test_terminal_wait (int master, GString *seen, const char *needle, guint timeout_ms);
+/* Types @text into the terminal once the program has turned echo off (a
+ * password prompt flushes what was typed before). */
+void mh_test_terminal_type_secret (int master, const char *text);
+/* Waits for @pid (a child of the test) and returns its shell-style status. */
+int mh_test_wait_pid (GPid pid, guint timeout_ms);
+
 /* Waits up to @timeout_ms for @path to contain @needle. */
 gboolean mh_test_wait_file_contains (const char *path, const char *needle, guint timeout_ms);
 gboolean mh_test_file_contains (const char *path, const char *needle);
