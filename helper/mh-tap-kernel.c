@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "mh-error.h"
+#include "mh-fault.h"
 #include "mh-syscall.h"
 
 #define SYS_CLASS_NET "/sys/class/net"
@@ -149,19 +150,23 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi
       goto out;
     }
 
+  mh_fault_point ("tap-create-tunsetiff");
   g_free (what);
   what = g_strdup_printf ("TUNSETOWNER %s to uid %u", name, uid);
   if (!mh_ioctl (fd, TUNSETOWNER, (void *) (uintptr_t) uid, what, error))
     goto out;
 
+  mh_fault_point ("tap-create-owner");
   if (!link_set_up (sock, name, ifindex, error))
     goto out;
+  mh_fault_point ("tap-create-up");
 
   g_free (what);
   what = g_strdup_printf ("TUNSETPERSIST %s", name);
   if (!mh_ioctl (fd, TUNSETPERSIST, (void *) (uintptr_t) 1, what, error))
     goto out;
 
+  mh_fault_point ("tap-create-persist");
   ok = TRUE;
 
 out:
@@ -255,7 +260,9 @@ kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error
     return mh_set_errno_error (error, ENOMEM, "delete %s", name);
   rtnl_link_set_ifindex (link, ifindex);
 
+  mh_fault_point ("tap-delete-before-kernel");
   err = rtnl_link_delete (sock, link);
+  mh_fault_point ("tap-delete-after-kernel");
   if (err < 0)
     {
       what = g_strdup_printf ("delete (ifindex %d)", ifindex);

@@ -4,6 +4,7 @@
 #include <linux/if_tun.h>
 
 #include "mh-error.h"
+#include "mh-fault.h"
 #include "mh-tap-request.h"
 
 struct _MhTapService {
@@ -373,6 +374,7 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  mh_fault_point ("tap-create-made");
   if (!mh_tap_registry_save (service->registry, &error))
     {
       /* The taps exist but the helper could not write down that they are
@@ -393,6 +395,7 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  mh_fault_point ("tap-create-recorded");
   results = g_ptr_array_new_with_free_func ((GDestroyNotify) mh_tap_result_free);
   for (guint i = 0; i < job->steps->len; i++)
     {
@@ -492,6 +495,7 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
       return;
     }
 
+  mh_fault_point ("tap-create-reserved");
   request_started (service);
   worker = g_task_new (NULL, NULL, create_thread_done, outer);
   g_task_set_task_data (worker, job, create_job_free);

@@ -27,8 +27,12 @@ run_suite() { # run_suite BUILDDIR
 step "dependencies"
 scripts/install-deps.sh all
 
+# Test builds have the fault points the fault-injection tests use; the
+# installed builds of distributions leave them out (the default).
+test_options=(-Dfault_injection=true)
+
 step "build"
-if [[ -d build ]]; then meson setup --reconfigure build; else meson setup build; fi
+if [[ -d build ]]; then meson setup --reconfigure build "${test_options[@]}"; else meson setup build "${test_options[@]}"; fi
 ninja -C build
 
 step "formatting"
@@ -38,10 +42,11 @@ step "test suite"
 run_suite build
 
 step "build with address and undefined-behaviour sanitizers"
+asan_options=("${test_options[@]}" -Db_sanitize=address,undefined -Db_lundef=false)
 if [[ -d build-asan ]]; then
-    meson setup --reconfigure build-asan -Db_sanitize=address,undefined -Db_lundef=false
+    meson setup --reconfigure build-asan "${asan_options[@]}"
 else
-    meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+    meson setup build-asan "${asan_options[@]}"
 fi
 ninja -C build-asan
 

@@ -108,8 +108,7 @@ recording_agent_initiate (PolkitAgentListener *listener, const gchar *action_id,
       g_task_return_boolean (task, TRUE);
     }
   else
-    g_task_return_new_error (task, POLKIT_ERROR, POLKIT_ERROR_CANCELLED,
-                             "dismissed by the test");
+    g_task_return_new_error (task, POLKIT_ERROR, POLKIT_ERROR_CANCELLED, "dismissed by the test");
 }
 
 static gboolean
@@ -163,8 +162,8 @@ register_agent_for (MhTestAgent *client, guint32 uid, gboolean approve)
   registration.agent = g_object_new (recording_agent_get_type (), NULL);
   registration.agent->approve = approve;
   registration.handle = polkit_agent_listener_register (
-    POLKIT_AGENT_LISTENER (registration.agent), POLKIT_AGENT_REGISTER_FLAGS_RUN_IN_THREAD,
-    subject, "/org/microvm/TestAgent", NULL, &error);
+    POLKIT_AGENT_LISTENER (registration.agent), POLKIT_AGENT_REGISTER_FLAGS_RUN_IN_THREAD, subject,
+    "/org/microvm/TestAgent", NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (registration.handle);
   return registration;

@@ -366,6 +366,16 @@ mh_test_helper_set_args (const char *args)
   g_assert_no_error (error);
 }
 
+void
+mh_test_helper_set_env (const char *lines)
+{
+  g_autofree char *path = g_build_filename (sandbox_dir (), "helper.env", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, lines, -1, &error);
+  g_assert_no_error (error);
+}
+
 char *
 mh_test_helper_registry (void)
 {

@@ -61,6 +61,9 @@ GPid mh_test_helper_pid (void);
 void mh_test_helper_kill (void);
 void mh_test_helper_set_config (const char *text);
 void mh_test_helper_set_args (const char *args);
+/* KEY=VALUE lines for the helper's environment from its next start
+ * (fault injection). */
+void mh_test_helper_set_env (const char *lines);
 /* The helper's registry file contents ("" when absent). */
 char *mh_test_helper_registry (void);
 /* Waits up to @timeout_ms until the registry does (not) mention @name:

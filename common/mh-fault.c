@@ -1,0 +1,25 @@
+#include "mh-fault.h"
+
+#ifdef MH_FAULT_INJECTION
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+mh_fault_point (const char *name)
+{
+  const char *target = getenv ("MH_FAULT_KILL_AT");
+
+  if (target == NULL || strcmp (target, name) != 0)
+    return;
+  /* stdio only: this must not depend on anything that might be locked. */
+  fprintf (stderr, "fault injection: killing pid %d at %s\n", (int) getpid (), name);
+  fflush (stderr);
+  kill (getpid (), SIGKILL);
+  pause ();
+}
+
+#endif

@@ -1,0 +1,270 @@
+/* Faults: the helper killed with SIGKILL at every step of creating and
+ * deleting a tap (fault points, in builds with -Dfault_injection=true),
+ * polkitd gone, the registry's directory read-only or full.  After each,
+ * a restarted helper must agree with the kernel: no half-made tap, every
+ * recorded tap exists, every tap of the user exists in the registry, and
+ * leases of clients that are gone are released. */
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "mh-test.h"
+
+/* Create points before TUNSETPERSIST leave nothing; after it, the tap is
+ * complete and the next helper must adopt it. */
+static const struct {
+  const char *point;
+  gboolean tap_survives;
+} create_points[] = {
+  { "tap-create-reserved", FALSE }, { "tap-create-tunsetiff", FALSE },
+  { "tap-create-owner", FALSE },    { "tap-create-up", FALSE },
+  { "tap-create-persist", TRUE },   { "tap-create-made", TRUE },
+  { "tap-create-recorded", TRUE },
+};
+
+static void
+kill_at (const char *point)
+{
+  g_autofree char *line = g_strdup_printf ("MH_FAULT_KILL_AT=%s\n", point);
+
+  mh_test_helper_set_env (point != NULL ? line : "");
+}
+
+static void
+expect_helper_died (MhTestAgent *agent, const char *method, const char *args)
+{
+  g_autofree char *error_name = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr (GVariant) result = mh_test_agent_call (agent, method, args, &error_name, &message);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_assert_null (result);
+  g_assert_cmpstr (error_name, ==, "org.freedesktop.DBus.Error.NoReply");
+  while (mh_test_helper_pid () != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* Registry and kernel agree about @name, and ListTaps says the same. */
+static void
+assert_consistent (MhTestAgent *agent, const char *name, gboolean present)
+{
+  g_autoptr (GVariant) listed = mh_test_assert_call_ok (agent, "ListTaps", "()");
+  g_autofree char *printed = g_variant_print (listed, FALSE);
+  g_autofree char *quoted = g_strdup_printf ("'%s'", name);
+
+  g_assert_cmpint (mh_test_iface_exists (name), ==, present);
+  g_assert_true (mh_test_wait_registry (name, present, 0));
+  g_assert_cmpint (strstr (printed, quoted) != NULL, ==, present);
+  if (present)
+    {
+      g_autofree char *registry = mh_test_helper_registry ();
+      g_assert_cmpint (mh_test_iface_attr_int (name, "owner"), ==, MH_TEST_UID_ALICE);
+      g_assert_null (strstr (registry, "state=creating"));
+    }
+}
+
+static void
+test_create_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+
+  kill_at (create_points[index].point);
+  expect_helper_died (alice, "CreateTap", "('vm-f', {})");
+  kill_at (NULL);
+
+  /* The next call starts a new helper, which reconciles before serving. */
+  assert_consistent (alice, "vm-f", create_points[index].tap_survives);
+  /* Either way the name is usable again. */
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-f', {})"));
+  g_variant_unref (mh_test_assert_call_ok (alice, "DeleteTap", "('vm-f',)"));
+  assert_consistent (alice, "vm-f", FALSE);
+}
+
+static void
+test_leased_create_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (MhTestAgent) leaser = mh_test_agent_new ("alice");
+
+  kill_at (create_points[index].point);
+  expect_helper_died (leaser, "CreateTap", "('vm-l', {'release_on_disconnect': <true>})");
+  kill_at (NULL);
+  /* The client goes too, while no helper runs. */
+  mh_test_agent_kill (leaser);
+
+  assert_consistent (alice, "vm-l", FALSE);
+}
+
+static void
+test_delete_killed (gconstpointer data)
+{
+  const char *point = data;
+  gboolean survives = strcmp (point, "tap-delete-before-kernel") == 0;
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-d', {})"));
+  mh_test_helper_kill ();
+  kill_at (point);
+  expect_helper_died (alice, "DeleteTap", "('vm-d',)");
+  kill_at (NULL);
+
+  assert_consistent (alice, "vm-d", survives);
+  if (survives)
+    g_variant_unref (mh_test_assert_call_ok (alice, "DeleteTap", "('vm-d',)"));
+  assert_consistent (alice, "vm-d", FALSE);
+}
+
+static GPid
+polkitd_pid (void)
+{
+  g_autoptr (GArray) pids = mh_test_find_processes ("polkitd", -1);
+
+  return pids->len > 0 ? g_array_index (pids, GPid, 0) : 0;
+}
+
+static void
+test_polkitd_gone (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (GSubprocess) polkitd = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  GPid pid = polkitd_pid ();
+
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-p0', {})"));
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  while (polkitd_pid () != 0)
+    g_usleep (10 * 1000);
+
+  before = mh_test_iface_list ();
+  message = mh_test_assert_call_error (alice, "CreateTap", "('vm-p1', {})", "NotAuthorized",
+                                       "is polkitd running?");
+  g_free (message);
+  message = mh_test_assert_call_error (alice, "DeleteTap", "('vm-p0',)", "NotAuthorized",
+                                       "is polkitd running?");
+  after = mh_test_iface_list ();
+  g_assert_cmpstr (before, ==, after);
+  g_assert_true (mh_test_wait_registry ("vm-p0", TRUE, 0));
+  g_assert_true (mh_test_wait_registry ("vm-p1", FALSE, 0));
+
+  /* polkitd back: the same helper works again. */
+  polkitd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                              &error, "/usr/lib/polkit-1/polkitd", "--no-debug", NULL);
+  g_assert_no_error (error);
+  for (int i = 0;; i++)
+    {
+      g_autofree char *error_name = NULL;
+      g_autofree char *answer = NULL;
+      g_autoptr (GVariant) result =
+        mh_test_agent_call (alice, "CreateTap", "('vm-p1', {})", &error_name, &answer);
+      if (result != NULL)
+        break;
+      g_assert_cmpint (i, <, 100);
+      g_usleep (50 * 1000);
+    }
+  g_assert_true (mh_test_iface_exists ("vm-p1"));
+  g_variant_unref (mh_test_assert_call_ok (alice, "DeleteTap", "('vm-p0',)"));
+  g_subprocess_force_exit (polkitd);
+}
+
+/* The registry's directory on a small tmpfs of its own, prepared before
+ * the helper first starts. */
+static void
+mount_small_runtime_dir (void)
+{
+  g_assert_cmpint (mh_test_helper_pid (), ==, 0);
+  MH_TEST_RUN ("mkdir", "-p", "/run/microvm-helper");
+  MH_TEST_RUN ("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+               "/run/microvm-helper");
+}
+
+static void
+check_refused_without_loss (MhTestAgent *alice, const char *reason)
+{
+  g_autofree char *registry_before = mh_test_helper_registry ();
+  g_autofree char *registry_after = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *interfaces_before = mh_test_iface_list ();
+  g_autofree char *interfaces_after = NULL;
+
+  message = mh_test_assert_call_error (alice, "CreateTaps",
+                                       "([('vm-r1', {}), ('vm-r2', {})],)", "Failed",
+                                       "nothing was created: cannot record taps in the registry");
+  g_assert_nonnull (strstr (message, reason));
+  registry_after = mh_test_helper_registry ();
+  interfaces_after = mh_test_iface_list ();
+  g_assert_cmpstr (registry_before, ==, registry_after);
+  g_assert_cmpstr (interfaces_before, ==, interfaces_after);
+  /* What it had is still served. */
+  {
+    g_autoptr (GVariant) listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
+    g_autofree char *printed = g_variant_print (listed, FALSE);
+    g_assert_nonnull (strstr (printed, "'vm-r0'"));
+  }
+}
+
+static void
+test_registry_read_only (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+
+  mount_small_runtime_dir ();
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-r0', {})"));
+  MH_TEST_RUN ("mount", "-o", "remount,ro", "/run/microvm-helper");
+  check_refused_without_loss (alice, "Read-only file system");
+  MH_TEST_RUN ("mount", "-o", "remount,rw", "/run/microvm-helper");
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-r1', {})"));
+}
+
+static void
+test_registry_disk_full (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  char block[4096] = { 0 };
+  int fd;
+
+  mount_small_runtime_dir ();
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-r0', {})"));
+  fd = open ("/run/microvm-helper/filler", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  while (write (fd, block, sizeof block) > 0)
+    ;
+  close (fd);
+  check_refused_without_loss (alice, "No space left on device");
+  g_assert_cmpint (unlink ("/run/microvm-helper/filler"), ==, 0);
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-r1', {})"));
+}
+
+int
+main (int argc, char **argv)
+{
+  mh_test_init (&argc, &argv);
+
+  for (guint i = 0; i < G_N_ELEMENTS (create_points); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/faults/create-killed/%s", create_points[i].point);
+      g_autofree char *leased =
+        g_strdup_printf ("/faults/leased-create-killed/%s", create_points[i].point);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_create_killed);
+      g_test_add_data_func (leased, GUINT_TO_POINTER (i), test_leased_create_killed);
+    }
+  g_test_add_data_func ("/faults/delete-killed/tap-delete-before-kernel",
+                        "tap-delete-before-kernel", test_delete_killed);
+  g_test_add_data_func ("/faults/delete-killed/tap-delete-after-kernel",
+                        "tap-delete-after-kernel", test_delete_killed);
+  g_test_add_func ("/faults/polkitd-gone", test_polkitd_gone);
+  g_test_add_func ("/faults/registry-read-only", test_registry_read_only);
+  g_test_add_func ("/faults/registry-disk-full", test_registry_disk_full);
+
+  return g_test_run ();
+}
