@@ -28,13 +28,21 @@ MuHelperClient *
 mu_helper_client_new (gboolean interactive, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *address = NULL;
   MuHelperClient *client;
-  GDBusConnection *bus;
+  GDBusConnection *bus = NULL;
 
   /* The helper's error names map back to MH_ERROR once registered. */
   (void) mh_error_quark ();
 
-  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &local_error);
+  /* A connection of our own, not the process-wide one: the taps are leased
+   * to exactly this connection, and it is closed exactly when we are done. */
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &local_error);
+  if (address != NULL)
+    bus = g_dbus_connection_new_for_address_sync (address,
+                                                  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                  NULL, NULL, &local_error);
   if (bus == NULL)
     {
       g_set_error (error, MU_ERROR, MU_ERROR_ENVIRONMENT, "cannot connect to the system bus: %s",
@@ -58,6 +66,7 @@ mu_helper_client_free (MuHelperClient *client)
   if (client == NULL)
     return;
   g_signal_handler_disconnect (client->bus, client->closed_handler);
+  g_dbus_connection_close_sync (client->bus, NULL, NULL);
   g_object_unref (client->bus);
   g_free (client);
 }
@@ -205,6 +214,13 @@ on_delete_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GVariant) reply = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  /* Gone already (the helper released it, e.g. after the bus restarted):
+   * that is what was wanted. */
+  if (reply == NULL && g_error_matches (error, MH_ERROR, MH_ERROR_NOT_FOUND))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (reply == NULL)
     {
       g_autofree char *doing =

@@ -48,6 +48,9 @@ struct _Run {
   Phase phase;
 
   MuHelperClient *helper;
+  gboolean bus_lost; /* the helper's connection closed under us */
+  guint reconnect_source;
+  gint64 reconnect_deadline;
   GPtrArray *taps_existing; /* reused: left as they were */
   GPtrArray *taps_created;  /* ours: deleted at the end */
 

@@ -73,6 +73,7 @@ spawn_virtiofsd (Share *share)
   Run *run = share->run;
   g_auto (GStrv) argv = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *source = NULL;
   g_autofree char *socket_path =
     g_path_is_absolute (share->share->socket)
       ? g_strdup (share->share->socket)
@@ -84,7 +85,14 @@ spawn_virtiofsd (Share *share)
   if (lstat (socket_path, &st) == 0 && S_ISSOCK (st.st_mode))
     unlink (socket_path);
 
-  argv = mu_virtiofsd_argv (run->virtiofsd, share->share->socket, share->share->source);
+  /* The source as an absolute path: the C virtiofsd bind-mounts it inside
+   * its sandbox after changing directory, where a relative one is lost.
+   * The socket stays as written, since the hypervisor uses the same
+   * string from the same directory. */
+  source = g_path_is_absolute (share->share->source)
+             ? g_strdup (share->share->source)
+             : g_build_filename (run->state->state_dir, share->share->source, NULL);
+  argv = mu_virtiofsd_argv (run->virtiofsd, share->share->socket, source);
   share->process = mu_child_spawn ((const char *const *) argv, run->state->state_dir,
                                    mu_virtiofsd_child_flags (run->virtiofsd), &error);
   if (share->process == NULL)

@@ -163,8 +163,9 @@ on_bus_closed (gpointer user_data)
 {
   Run *run = user_data;
 
-  mu_warning ("the connection to the system bus was lost (was the bus restarted?); the helper "
-              "will remove this VM's taps, so the VM is stopped now");
+  mu_warning ("the connection to the system bus was lost (was the bus restarted?); this VM's "
+              "taps were leased to that connection, so the VM is stopped now");
+  run->bus_lost = TRUE;
   mu_run_request_stop (run, "lost the system bus");
 }
 
@@ -189,6 +190,8 @@ on_tap_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!mu_helper_client_delete_tap_finish (run->helper, result, &error))
     mu_warning ("%s; the helper removes it when this program exits", error->message);
+  else if (run->bus_lost)
+    mu_progress ("the taps are gone");
   teardown_step_done (run);
 }
 
@@ -243,6 +246,45 @@ stop_virtiofsd (Run *run, Share *share)
   g_subprocess_wait_async (stopping->process, NULL, on_virtiofsd_stopped, stopping);
 }
 
+static void
+delete_created_taps (Run *run)
+{
+  g_autofree char *names = mu_join_names (run->taps_created);
+
+  mu_progress ("deleting the taps made for this run (%s)", names);
+  for (guint i = 0; i < run->taps_created->len; i++)
+    {
+      run->pending++;
+      mu_helper_client_delete_tap_async (run->helper, run->taps_created->pdata[i], on_tap_deleted,
+                                         run);
+    }
+}
+
+static gboolean
+on_reconnect_attempt (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (GError) error = NULL;
+  MuHelperClient *client = mu_helper_client_new (FALSE, &error);
+
+  if (client == NULL && g_get_monotonic_time () < run->reconnect_deadline)
+    return G_SOURCE_CONTINUE;
+  run->reconnect_source = 0;
+  if (client == NULL)
+    mu_warning ("the system bus did not come back within 10 s (%s); the helper deletes this VM's "
+                "taps when it next starts",
+                error->message);
+  else
+    {
+      mu_progress ("the system bus is back");
+      g_clear_pointer (&run->helper, mu_helper_client_free);
+      run->helper = client;
+      delete_created_taps (run);
+    }
+  teardown_step_done (run);
+  return G_SOURCE_REMOVE;
+}
+
 void
 mu_run_begin_teardown (Run *run)
 {
@@ -261,14 +303,17 @@ mu_run_begin_teardown (Run *run)
     stop_virtiofsd (run, run->shares->pdata[i]);
   if (run->taps_created != NULL && run->taps_created->len > 0)
     {
-      g_autofree char *names = mu_join_names (run->taps_created);
-      mu_progress ("deleting the taps made for this run (%s)", names);
-      for (guint i = 0; i < run->taps_created->len; i++)
+      if (run->bus_lost)
         {
+          /* Our connection is gone with the old bus; a new helper deletes
+           * leases of the old bus when it starts, and asking for the taps
+           * on the new bus is what starts it. */
           run->pending++;
-          mu_helper_client_delete_tap_async (run->helper, run->taps_created->pdata[i],
-                                             on_tap_deleted, run);
+          run->reconnect_deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+          run->reconnect_source = g_timeout_add (100, on_reconnect_attempt, run);
         }
+      else
+        delete_created_taps (run);
     }
   teardown_step_done (run);
 }
@@ -299,7 +344,7 @@ on_hypervisor_exited (GObject *source, GAsyncResult *result, gpointer user_data)
   if (run->phase == PHASE_STOPPING)
     mu_progress ("the hypervisor %s", how);
   else
-    mu_progress ("the hypervisor %s by itself; cleaning up", how);
+    mu_progress ("the VM ended on its own: the hypervisor %s; cleaning up", how);
   mu_run_begin_teardown (run);
 }
 
@@ -396,6 +441,8 @@ start_taps (Run *run)
 static void
 run_clear (Run *run)
 {
+  if (run->reconnect_source != 0)
+    g_source_remove (run->reconnect_source);
   for (guint i = 0; i < G_N_ELEMENTS (run->signal_sources); i++)
     if (run->signal_sources[i] != 0)
       g_source_remove (run->signal_sources[i]);

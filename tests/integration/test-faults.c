@@ -184,8 +184,7 @@ mount_small_runtime_dir (void)
 {
   g_assert_cmpint (mh_test_helper_pid (), ==, 0);
   MH_TEST_RUN ("mkdir", "-p", "/run/microvm-helper");
-  MH_TEST_RUN ("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
-               "/run/microvm-helper");
+  MH_TEST_RUN ("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", "/run/microvm-helper");
 }
 
 static void
@@ -197,9 +196,9 @@ check_refused_without_loss (MhTestAgent *alice, const char *reason)
   g_autofree char *interfaces_before = mh_test_iface_list ();
   g_autofree char *interfaces_after = NULL;
 
-  message = mh_test_assert_call_error (alice, "CreateTaps",
-                                       "([('vm-r1', {}), ('vm-r2', {})],)", "Failed",
-                                       "nothing was created: cannot record taps in the registry");
+  message =
+    mh_test_assert_call_error (alice, "CreateTaps", "([('vm-r1', {}), ('vm-r2', {})],)", "Failed",
+                               "nothing was created: cannot record taps in the registry");
   g_assert_nonnull (strstr (message, reason));
   registry_after = mh_test_helper_registry ();
   interfaces_after = mh_test_iface_list ();
@@ -260,8 +259,8 @@ main (int argc, char **argv)
     }
   g_test_add_data_func ("/faults/delete-killed/tap-delete-before-kernel",
                         "tap-delete-before-kernel", test_delete_killed);
-  g_test_add_data_func ("/faults/delete-killed/tap-delete-after-kernel",
-                        "tap-delete-after-kernel", test_delete_killed);
+  g_test_add_data_func ("/faults/delete-killed/tap-delete-after-kernel", "tap-delete-after-kernel",
+                        test_delete_killed);
   g_test_add_func ("/faults/polkitd-gone", test_polkitd_gone);
   g_test_add_func ("/faults/registry-read-only", test_registry_read_only);
   g_test_add_func ("/faults/registry-disk-full", test_registry_disk_full);

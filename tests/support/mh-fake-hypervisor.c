@@ -11,6 +11,7 @@
  *                        ended)
  *   --exit-code N        exit with N right after "ready"
  *   --ignore-shutdown    do not act on the shutdown request (SIGUSR1)
+ *   --crash              die of SIGSEGV right after "ready"
  *
  * It writes its pid to ./hypervisor.pid; the test runner's
  * bin/microvm-shutdown sends it SIGUSR1, standing in for QMP
@@ -95,6 +96,7 @@ main (int argc, char **argv)
   const char *report_path = NULL;
   int exit_code = -1;
   int ignore_shutdown = 0;
+  int crash = 0;
   char cwd[4096];
   FILE *pid_file;
   struct sigaction action = { .sa_handler = on_signal };
@@ -137,10 +139,17 @@ main (int argc, char **argv)
         exit_code = atoi (argv[++i]);
       else if (strcmp (argv[i], "--ignore-shutdown") == 0)
         ignore_shutdown = 1;
+      else if (strcmp (argv[i], "--crash") == 0)
+        crash = 1;
       else if (strcmp (argv[i], "--report") == 0)
         i++;
     }
   say ("ready");
+  if (crash)
+    {
+      signal (SIGSEGV, SIG_DFL);
+      raise (SIGSEGV);
+    }
 
   if (exit_code >= 0)
     {
