@@ -405,3 +405,17 @@ mh_test_root_bus (void)
   g_assert_no_error (error);
   return bus;
 }
+
+gboolean
+mh_test_root_has_capability (guint cap)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 bounding;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "\nCapBnd:\t");
+  g_assert_nonnull (line);
+  bounding = g_ascii_strtoull (line + strlen ("\nCapBnd:\t"), NULL, 16);
+  return (bounding >> cap & 1) != 0;
+}

@@ -67,6 +67,10 @@ char *mh_test_helper_registry (void);
  * the helper writes it after the kernel work. */
 gboolean mh_test_wait_registry (const char *name, gboolean present, guint timeout_ms);
 
+/* Whether this (root) process's bounding set holds capability @cap: what
+ * the system grants at all. */
+gboolean mh_test_root_has_capability (guint cap);
+
 /* A fresh GDBusConnection as root (for watching names). */
 GDBusConnection *mh_test_root_bus (void);
 
