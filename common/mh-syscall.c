@@ -248,20 +248,17 @@ mh_set_owner_and_mode (const char *path, uid_t uid, gid_t gid, mode_t mode, GErr
       return mh_set_errno_error (error, EINVAL, "%s is a %s, not a device node", path,
                                  S_ISLNK (st.st_mode) ? "symbolic link" : "directory");
     }
-  if (fchownat (fd, "", uid, gid, AT_EMPTY_PATH) < 0)
-    {
-      int errsv = errno;
-      mh_close_fd (&fd);
-      return mh_set_errno_error (error, errsv, "chown %s to %u:%u", path, (guint) uid, (guint) gid);
-    }
-  /* fchmod() refuses O_PATH descriptors; the /proc link reaches the same
-   * inode without resolving @path again. */
+  /* Without CAP_FOWNER only the owner may chmod: take the file, set the
+   * mode, then give it away.  fchmod() refuses O_PATH descriptors; the
+   * /proc link reaches the same inode without resolving @path again. */
   by_fd = g_strdup_printf ("/proc/self/fd/%d", fd);
-  if (chmod (by_fd, mode) < 0)
+  if (fchownat (fd, "", geteuid (), gid, AT_EMPTY_PATH) < 0 || chmod (by_fd, mode) < 0 ||
+      (uid != geteuid () && fchownat (fd, "", uid, gid, AT_EMPTY_PATH) < 0))
     {
       int errsv = errno;
       mh_close_fd (&fd);
-      return mh_set_errno_error (error, errsv, "chmod %s to %04o", path, (guint) mode);
+      return mh_set_errno_error (error, errsv, "give %s to %u:%u with mode %04o", path, (guint) uid,
+                                 (guint) gid, (guint) mode);
     }
   mh_close_fd (&fd);
   return TRUE;

@@ -10,8 +10,8 @@ mh_pci_inspection_free (MhPciInspection *inspection)
   if (inspection == NULL)
     return;
   mh_pci_device_free (inspection->device);
-  g_ptr_array_unref (inspection->peers);
-  g_ptr_array_unref (inspection->users);
+  g_clear_pointer (&inspection->peers, g_ptr_array_unref);
+  g_clear_pointer (&inspection->users, g_ptr_array_unref);
   g_free (inspection);
 }
 

@@ -70,9 +70,21 @@ static gboolean
 restore_driver (const MhPciSysfs *sysfs, const char *address, const char *original, GError **error)
 {
   g_autofree char *driver = NULL;
+  g_autoptr (GError) override_error = NULL;
 
-  if (!set_override (sysfs, address, "\n", error))
-    return FALSE;
+  /* A failed clear only matters if an override is still set (the write
+   * that set it may have failed itself). */
+  if (!set_override (sysfs, address, "\n", &override_error))
+    {
+      g_autofree char *path = mh_pci_sysfs_device_path (sysfs, address, "driver_override");
+      g_autofree char *now = NULL;
+
+      if (!mh_read_attribute (path, &now, NULL) || (strcmp (now, "(null)") != 0 && now[0] != '\0'))
+        {
+          g_propagate_error (error, g_steal_pointer (&override_error));
+          return FALSE;
+        }
+    }
   driver = mh_pci_sysfs_read_driver (sysfs, address, error);
   if (driver == NULL)
     return FALSE;

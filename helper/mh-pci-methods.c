@@ -87,6 +87,7 @@ mh_pci_methods_prepare_bind (MhCall *call, GError **error)
   address = mh_pci_address_canonicalize (text, error);
   if (address == NULL)
     return FALSE;
+  call->object = g_strdup (address);
   if (!mh_pci_methods_parse_bind_options (options, &release_on_disconnect, error))
     return FALSE;
 
@@ -106,7 +107,6 @@ mh_pci_methods_prepare_bind (MhCall *call, GError **error)
   call->request = request;
   call->request_free = g_free;
   mh_call_add_detail (call, "address", address);
-  call->object = g_steal_pointer (&address);
   return TRUE;
 }
 
@@ -171,6 +171,7 @@ mh_pci_methods_prepare_release (MhCall *call, GError **error)
   address = mh_pci_address_canonicalize (text, error);
   if (address == NULL)
     return FALSE;
+  call->object = g_strdup (address);
 
   if (!mh_pci_service_lookup_holder (call->dispatcher->pci, address, &holder))
     {
@@ -192,7 +193,6 @@ mh_pci_methods_prepare_release (MhCall *call, GError **error)
     call, "polkit.message",
     "Authentication is required to give the PCI device $(device_name) ($(address)) back to "
     "the host");
-  call->object = g_steal_pointer (&address);
   return TRUE;
 }
 

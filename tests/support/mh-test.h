@@ -21,6 +21,9 @@ void mh_test_init (int *argc, char ***argv);
 
 /* Starts an agent as @user (alice, bob, mallory, carol, dave). */
 MhTestAgent *mh_test_agent_new (const char *user);
+/* The same, inside a new user namespace owned by root with identity maps
+ * (see mh-test-agent.c): for prlimit() without CAP_SYS_RESOURCE. */
+MhTestAgent *mh_test_agent_new_in_user_namespace (const char *user);
 void mh_test_agent_free (MhTestAgent *agent);
 /* SIGKILL and reap: the agent's bus connection ends abruptly. */
 void mh_test_agent_kill (MhTestAgent *agent);
