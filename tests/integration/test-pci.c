@@ -5,8 +5,7 @@
  * own, so each case mounts the fake PCI world (tests/fakepci, FUSE),
  * which behaves like the kernel when written, and starts the helper with
  * --sysfs-root/--dev-root pointing into it.  Everything else is as
- * installed. */
-#include <stdio.h>
+ * installed.  SetMemlockLimit has its own binary, test-memlock. */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,115 +26,6 @@ start_world (const char *extra_helper_args)
   g_autofree char *spec = mh_test_pci_standard_spec (TRUE);
 
   mh_test_pci_start (spec, extra_helper_args);
-}
-
-static void
-assert_driver (const char *address, const char *driver)
-{
-  g_autofree char *now = mh_test_pci_driver (address);
-
-  if (strcmp (now, driver) != 0)
-    {
-      g_autofree char *log = mh_test_pci_log ();
-      g_error ("%s is on \"%s\", expected \"%s\"; the fake world's log:\n%s", address, now, driver,
-               log);
-    }
-}
-
-static void
-assert_override (const char *address, const char *expected)
-{
-  g_autofree char *now = mh_test_pci_override (address);
-
-  g_assert_cmpstr (now, ==, expected);
-}
-
-static void
-assert_node_owner (guint group, uid_t uid)
-{
-  uid_t owner;
-  mode_t mode;
-
-  mh_test_pci_node_owner (group, &owner, &mode);
-  g_assert_cmpuint (owner, ==, uid);
-  g_assert_cmpuint (mode, ==, 0600);
-}
-
-/* Nothing was ever written to change a driver, and nothing unsafe
- * happened. */
-static void
-assert_untouched (void)
-{
-  g_assert_cmpuint (mh_test_pci_log_count ("driver_override of"), ==, 0);
-  g_assert_cmpuint (mh_test_pci_log_count ("unbound"), ==, 0);
-  g_assert_cmpuint (mh_test_pci_log_count ("VIOLATION"), ==, 0);
-}
-
-static void
-assert_no_violation (void)
-{
-  g_autofree char *log = mh_test_pci_log ();
-
-  if (strstr (log, "VIOLATION") != NULL)
-    g_error ("the helper did something the kernel would block on:\n%s", log);
-}
-
-/* The log has @first before @second. */
-static void
-assert_log_order (const char *first, const char *second)
-{
-  g_autofree char *log = mh_test_pci_log ();
-  const char *a = strstr (log, first);
-  const char *b = strstr (log, second);
-
-  if (a == NULL || b == NULL || a > b)
-    g_error ("expected \"%s\" before \"%s\" in the fake world's log:\n%s", first, second, log);
-}
-
-static char *
-bind_ok (MhTestAgent *agent, const char *address, const char *options)
-{
-  g_autofree char *args = g_strdup_printf ("('%s', %s)", address, options);
-  g_autoptr (GVariant) result = mh_test_assert_call_ok (agent, "BindPciDevice", args);
-  const char *path;
-
-  g_variant_get (result, "(&s)", &path);
-  return g_strdup (path);
-}
-
-static void
-release_ok (MhTestAgent *agent, const char *address)
-{
-  g_autofree char *args = g_strdup_printf ("('%s',)", address);
-
-  g_variant_unref (mh_test_assert_call_ok (agent, "ReleasePciDevice", args));
-}
-
-static void
-assert_bind_error (MhTestAgent *agent, const char *address, const char *error_name,
-                   const char *message_part)
-{
-  g_autofree char *args = g_strdup_printf ("('%s', {})", address);
-  g_autofree char *message =
-    mh_test_assert_call_error (agent, "BindPciDevice", args, error_name, message_part);
-}
-
-static void
-assert_release_error (MhTestAgent *agent, const char *address, const char *error_name,
-                      const char *message_part)
-{
-  g_autofree char *args = g_strdup_printf ("('%s',)", address);
-  g_autofree char *message =
-    mh_test_assert_call_error (agent, "ReleasePciDevice", args, error_name, message_part);
-}
-
-/* The caller's devices: address -> details. */
-static GVariant *
-list_devices (MhTestAgent *agent)
-{
-  g_autoptr (GVariant) result = mh_test_assert_call_ok (agent, "ListPciDevices", "()");
-
-  return g_variant_get_child_value (result, 0);
 }
 
 static char *
@@ -162,13 +52,14 @@ test_bind_release_nic (void)
   gboolean flag;
 
   start_world (NULL);
-  path = bind_ok (alice, NIC, "{}");
+  path = mh_test_pci_bind_ok (alice, NIC, "{}");
   g_assert_cmpstr (path, ==, NIC_NODE);
-  assert_driver (NIC, "vfio-pci");
-  assert_override (NIC, "vfio-pci");
-  assert_node_owner (1, MH_TEST_UID_ALICE);
-  assert_log_order ("driver_override of " NIC " = vfio-pci", "unbound " NIC " from e1000e");
-  assert_log_order ("unbound " NIC " from e1000e", "bound " NIC " to vfio-pci");
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_override (NIC, "vfio-pci");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
+  mh_test_pci_assert_log_order ("driver_override of " NIC " = vfio-pci",
+                                "unbound " NIC " from e1000e");
+  mh_test_pci_assert_log_order ("unbound " NIC " from e1000e", "bound " NIC " to vfio-pci");
 
   /* alice, unprivileged, opens the group as her hypervisor would; bob
    * cannot. */
@@ -178,7 +69,7 @@ test_bind_release_nic (void)
   bob_open = mh_test_agent_command (bob, "open-vfio %s", path);
   g_assert_true (g_str_has_prefix (bob_open, "errno 13 "));
 
-  devices = list_devices (alice);
+  devices = mh_test_pci_list (alice);
   g_assert_cmpuint (g_variant_n_children (devices), ==, 1);
   g_variant_get_child (devices, 0, "(&s@a{sv})", &address, &details);
   g_assert_cmpstr (address, ==, NIC);
@@ -193,7 +84,7 @@ test_bind_release_nic (void)
   g_assert_cmpstr (text, ==, "e1000e");
   g_assert_true (g_variant_lookup (details, "release_on_disconnect", "b", &flag) && !flag);
   {
-    g_autoptr (GVariant) bobs = list_devices (bob);
+    g_autoptr (GVariant) bobs = mh_test_pci_list (bob);
     g_assert_cmpuint (g_variant_n_children (bobs), ==, 0);
   }
   registry = mh_test_pci_registry ();
@@ -201,17 +92,18 @@ test_bind_release_nic (void)
   g_assert_nonnull (strstr (registry, "original_driver=e1000e\n"));
   g_assert_nonnull (strstr (registry, "state=bound\n"));
 
-  release_ok (alice, NIC);
-  assert_driver (NIC, "e1000e");
-  assert_override (NIC, "(null)");
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_override (NIC, "(null)");
   g_assert_false (mh_test_pci_node_exists (1));
-  assert_log_order ("driver_override of " NIC " = (null)", "unbound " NIC " from vfio-pci");
-  assert_log_order ("unbound " NIC " from vfio-pci", "bound " NIC " to e1000e");
+  mh_test_pci_assert_log_order ("driver_override of " NIC " = (null)",
+                                "unbound " NIC " from vfio-pci");
+  mh_test_pci_assert_log_order ("unbound " NIC " from vfio-pci", "bound " NIC " to e1000e");
   g_clear_pointer (&devices, g_variant_unref);
-  devices = list_devices (alice);
+  devices = mh_test_pci_list (alice);
   g_assert_cmpuint (g_variant_n_children (devices), ==, 0);
   g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 0));
-  assert_no_violation ();
+  mh_test_pci_assert_no_violation ();
 }
 
 static void
@@ -223,22 +115,22 @@ test_short_address_and_reuse (void)
 
   start_world (NULL);
   /* BB:DD.F is domain 0000, any case; replies use the canonical form. */
-  first = bind_ok (alice, "01:00.0", "{}");
+  first = mh_test_pci_bind_ok (alice, "01:00.0", "{}");
   g_assert_cmpstr (first, ==, NIC_NODE);
-  again = bind_ok (alice, "0000:01:00.0", "{}");
+  again = mh_test_pci_bind_ok (alice, "0000:01:00.0", "{}");
   g_assert_cmpstr (again, ==, NIC_NODE);
   /* Another connection of the same user, asking for a lease: reused, the
    * lease left as it was. */
-  other = bind_ok (alice2, "0000:01:00.0", "{'release_on_disconnect': <true>}");
+  other = mh_test_pci_bind_ok (alice2, "0000:01:00.0", "{'release_on_disconnect': <true>}");
   g_assert_cmpstr (other, ==, NIC_NODE);
   mh_test_agent_kill (alice2);
   g_usleep (300 * 1000);
-  assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
   registry = mh_test_pci_registry ();
   g_assert_null (strstr (registry, "lease="));
   g_assert_cmpuint (mh_test_pci_log_count ("bound " NIC " to vfio-pci"), ==, 1);
-  release_ok (alice, "0000:01:00.0");
-  assert_driver (NIC, "e1000e");
+  mh_test_pci_release_ok (alice, "0000:01:00.0");
+  mh_test_pci_assert_driver (NIC, "e1000e");
 }
 
 static void
@@ -248,11 +140,11 @@ test_group_peer_on_host (void)
 
   start_world (NULL);
   /* Each names the other, which the host still drives. */
-  assert_bind_error (alice, GPU, "Busy", GPU_AUDIO " (driver snd_hda_intel)");
-  assert_bind_error (alice, GPU_AUDIO, "Busy", GPU " (driver i915)");
-  assert_driver (GPU, "i915");
-  assert_driver (GPU_AUDIO, "snd_hda_intel");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, GPU, "Busy", GPU_AUDIO " (driver snd_hda_intel)");
+  mh_test_pci_assert_bind_error (alice, GPU_AUDIO, "Busy", GPU " (driver i915)");
+  mh_test_pci_assert_driver (GPU, "i915");
+  mh_test_pci_assert_driver (GPU_AUDIO, "snd_hda_intel");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -265,23 +157,23 @@ test_group_of_one_user (void)
   start_world (NULL);
   /* The administrator takes the audio function away from the host. */
   mh_test_pci_sysfs_write ("bus/pci/drivers/snd_hda_intel/unbind", GPU_AUDIO);
-  gpu = bind_ok (alice, GPU, "{}");
+  gpu = mh_test_pci_bind_ok (alice, GPU, "{}");
   g_assert_cmpstr (gpu, ==, MH_TEST_PCI_ROOT "/dev/vfio/2");
   /* The group is alice's now: bob cannot have its other member. */
-  assert_bind_error (bob, GPU_AUDIO, "Busy", "another user (uid 61001)");
-  audio = bind_ok (alice, GPU_AUDIO, "{}");
+  mh_test_pci_assert_bind_error (bob, GPU_AUDIO, "Busy", "another user (uid 61001)");
+  audio = mh_test_pci_bind_ok (alice, GPU_AUDIO, "{}");
   g_assert_cmpstr (audio, ==, gpu);
-  assert_driver (GPU_AUDIO, "vfio-pci");
-  assert_node_owner (2, MH_TEST_UID_ALICE);
+  mh_test_pci_assert_driver (GPU_AUDIO, "vfio-pci");
+  mh_test_pci_assert_node_owner (2, MH_TEST_UID_ALICE);
 
   /* Giving one back leaves the group's node with alice for the other. */
-  release_ok (alice, GPU);
-  assert_driver (GPU, "i915");
-  assert_node_owner (2, MH_TEST_UID_ALICE);
-  release_ok (alice, GPU_AUDIO);
-  assert_driver (GPU_AUDIO, ""); /* as it was before the bind */
+  mh_test_pci_release_ok (alice, GPU);
+  mh_test_pci_assert_driver (GPU, "i915");
+  mh_test_pci_assert_node_owner (2, MH_TEST_UID_ALICE);
+  mh_test_pci_release_ok (alice, GPU_AUDIO);
+  mh_test_pci_assert_driver (GPU_AUDIO, ""); /* as it was before the bind */
   g_assert_false (mh_test_pci_node_exists (2));
-  assert_no_violation ();
+  mh_test_pci_assert_no_violation ();
 }
 
 static void
@@ -290,9 +182,9 @@ test_refuse_bridge (void)
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
 
   start_world (NULL);
-  assert_bind_error (alice, "0000:00:1c.0", "Refused", "is a PCI bridge");
-  assert_driver ("0000:00:1c.0", "pcieport");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, "0000:00:1c.0", "Refused", "is a PCI bridge");
+  mh_test_pci_assert_driver ("0000:00:1c.0", "pcieport");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -302,15 +194,15 @@ test_refuse_sriov_pf (void)
   g_autofree char *vf = NULL;
 
   start_world (NULL);
-  assert_bind_error (alice, "0000:04:00.0", "Refused",
-                     "SR-IOV physical function with 2 virtual functions enabled");
-  assert_driver ("0000:04:00.0", "igb");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, "0000:04:00.0", "Refused",
+                                 "SR-IOV physical function with 2 virtual functions enabled");
+  mh_test_pci_assert_driver ("0000:04:00.0", "igb");
+  mh_test_pci_assert_untouched ();
   /* One of its virtual functions is what can be passed through. */
-  vf = bind_ok (alice, VF, "{}");
+  vf = mh_test_pci_bind_ok (alice, VF, "{}");
   g_assert_cmpstr (vf, ==, MH_TEST_PCI_ROOT "/dev/vfio/40");
-  release_ok (alice, VF);
-  assert_driver (VF, "igbvf");
+  mh_test_pci_release_ok (alice, VF);
+  mh_test_pci_assert_driver (VF, "igbvf");
 }
 
 static void
@@ -319,9 +211,9 @@ test_refuse_boot_vga (void)
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
 
   start_world (NULL);
-  assert_bind_error (alice, "0000:00:02.0", "Refused", "is the boot display");
-  assert_driver ("0000:00:02.0", "i915");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, "0000:00:02.0", "Refused", "is the boot display");
+  mh_test_pci_assert_driver ("0000:00:02.0", "i915");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -330,9 +222,9 @@ test_refuse_no_group (void)
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
 
   start_world (NULL);
-  assert_bind_error (alice, "0000:05:00.0", "Refused", "has no IOMMU group");
-  assert_driver ("0000:05:00.0", "e1000e");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, "0000:05:00.0", "Refused", "has no IOMMU group");
+  mh_test_pci_assert_driver ("0000:05:00.0", "e1000e");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -341,10 +233,12 @@ test_refuse_missing (void)
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
 
   start_world (NULL);
-  assert_bind_error (alice, "0000:0a:00.0", "NotFound", "there is no PCI device 0000:0a:00.0");
-  assert_release_error (alice, "0000:0a:00.0", "NotFound", "does not hold 0000:0a:00.0");
-  assert_release_error (alice, NIC, "NotFound", "does not hold " NIC);
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, "0000:0a:00.0", "NotFound",
+                                 "there is no PCI device 0000:0a:00.0");
+  mh_test_pci_assert_release_error (alice, "0000:0a:00.0", "NotFound",
+                                    "does not hold 0000:0a:00.0");
+  mh_test_pci_assert_release_error (alice, NIC, "NotFound", "does not hold " NIC);
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -353,11 +247,12 @@ test_refuse_in_use (void)
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
 
   start_world (NULL);
-  assert_bind_error (alice, "0000:06:00.0", "Busy", "block device nvme0n1 is mounted on \"/run\"");
-  assert_bind_error (alice, "0000:07:00.0", "Busy", "network interface enp7s0 is up");
-  assert_driver ("0000:06:00.0", "nvme");
-  assert_driver ("0000:07:00.0", "igc");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, "0000:06:00.0", "Busy",
+                                 "block device nvme0n1 is mounted on \"/run\"");
+  mh_test_pci_assert_bind_error (alice, "0000:07:00.0", "Busy", "network interface enp7s0 is up");
+  mh_test_pci_assert_driver ("0000:06:00.0", "nvme");
+  mh_test_pci_assert_driver ("0000:07:00.0", "igc");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -367,9 +262,9 @@ test_no_vfio_driver (void)
   g_autofree char *spec = mh_test_pci_standard_spec (FALSE);
 
   mh_test_pci_start (spec, NULL);
-  assert_bind_error (alice, NIC, "Failed", "modprobe vfio-pci");
-  assert_driver (NIC, "e1000e");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (alice, NIC, "Failed", "modprobe vfio-pci");
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -427,8 +322,8 @@ test_bad_arguments (void)
     g_autofree char *m = mh_test_assert_call_error (alice, "SetMemlockLimit", "(uint64 0,)",
                                                     "InvalidArgument", "more than 0");
   }
-  assert_driver (NIC, "e1000e");
-  assert_untouched ();
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -439,17 +334,17 @@ test_config_allow_deny (void)
 
   mh_test_helper_set_config ("[PCI]\nAllow=0000:01:00.0;8086:1520;09:00.0\nDeny=8086:1520\n");
   start_world (NULL);
-  assert_bind_error (alice, VF, "Refused", "matches 8086:1520 in Deny=");
-  assert_bind_error (alice, "0000:04:10.4", "Refused", "matches 8086:1520 in Deny=");
-  assert_bind_error (alice, UNBOUND_NIC "x", "InvalidArgument", "invalid PCI address");
-  assert_bind_error (alice, GPU, "Refused",
-                     "allows binding only 0000:01:00.0, 8086:1520, "
-                     "0000:09:00.0");
-  assert_untouched ();
-  nic = bind_ok (alice, NIC, "{}");
-  unbound = bind_ok (alice, UNBOUND_NIC, "{}");
-  release_ok (alice, NIC);
-  release_ok (alice, UNBOUND_NIC);
+  mh_test_pci_assert_bind_error (alice, VF, "Refused", "matches 8086:1520 in Deny=");
+  mh_test_pci_assert_bind_error (alice, "0000:04:10.4", "Refused", "matches 8086:1520 in Deny=");
+  mh_test_pci_assert_bind_error (alice, UNBOUND_NIC "x", "InvalidArgument", "invalid PCI address");
+  mh_test_pci_assert_bind_error (alice, GPU, "Refused",
+                                 "allows binding only 0000:01:00.0, 8086:1520, "
+                                 "0000:09:00.0");
+  mh_test_pci_assert_untouched ();
+  nic = mh_test_pci_bind_ok (alice, NIC, "{}");
+  unbound = mh_test_pci_bind_ok (alice, UNBOUND_NIC, "{}");
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_release_ok (alice, UNBOUND_NIC);
 }
 
 /* Every failing step leaves the device where it was, and nothing in the
@@ -459,13 +354,13 @@ assert_rolled_back (MhTestAgent *alice)
 {
   g_autoptr (GVariant) devices = NULL;
 
-  assert_driver (NIC, "e1000e");
-  assert_override (NIC, "(null)");
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_override (NIC, "(null)");
   g_assert_false (mh_test_pci_node_exists (1));
   g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 0));
-  devices = list_devices (alice);
+  devices = mh_test_pci_list (alice);
   g_assert_cmpuint (g_variant_n_children (devices), ==, 0);
-  assert_no_violation ();
+  mh_test_pci_assert_no_violation ();
   mh_test_pci_control ("clear-failures");
 }
 
@@ -479,33 +374,33 @@ test_rollback (void)
   /* vfio-pci does not take it: drivers_probe succeeds anyway, and only
    * the driver link tells. */
   mh_test_pci_control ("fail-probe vfio-pci " NIC);
-  assert_bind_error (alice, NIC, "Failed", "vfio-pci did not take " NIC);
-  assert_bind_error (alice, NIC, "Failed", "was put back on e1000e");
+  mh_test_pci_assert_bind_error (alice, NIC, "Failed", "vfio-pci did not take " NIC);
+  mh_test_pci_assert_bind_error (alice, NIC, "Failed", "was put back on e1000e");
   assert_rolled_back (alice);
 
   mh_test_pci_control ("fail unbind " NIC);
-  assert_bind_error (alice, NIC, "Failed", "unbinding from e1000e");
+  mh_test_pci_assert_bind_error (alice, NIC, "Failed", "unbinding from e1000e");
   assert_rolled_back (alice);
 
   /* Reprobing fails in the rollback too: the helper binds e1000e by name. */
   mh_test_pci_control ("fail drivers_probe " NIC);
-  assert_bind_error (alice, NIC, "Failed", "was put back on e1000e");
+  mh_test_pci_assert_bind_error (alice, NIC, "Failed", "was put back on e1000e");
   assert_rolled_back (alice);
 
   mh_test_pci_control ("fail driver_override " NIC);
-  assert_bind_error (alice, NIC, "Failed", "was put back on e1000e");
+  mh_test_pci_assert_bind_error (alice, NIC, "Failed", "was put back on e1000e");
   assert_rolled_back (alice);
 
   /* A failed release leaves the device with its holder. */
-  g_free (bind_ok (alice, NIC, "{}"));
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
   mh_test_pci_control ("fail unbind " NIC);
-  assert_release_error (alice, NIC, "Failed", "stays on vfio-pci and yours");
-  assert_driver (NIC, "vfio-pci");
-  assert_node_owner (1, MH_TEST_UID_ALICE);
+  mh_test_pci_assert_release_error (alice, NIC, "Failed", "stays on vfio-pci and yours");
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
   g_assert_true (mh_test_pci_wait_registry (NIC, TRUE, 0));
   mh_test_pci_control ("clear-failures");
-  release_ok (alice, NIC);
-  assert_driver (NIC, "e1000e");
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
 }
 
 static void
@@ -517,16 +412,16 @@ test_second_user (void)
   g_autofree char *path = NULL, *bob_open = NULL;
 
   start_world (NULL);
-  path = bind_ok (alice, NIC, "{}");
-  assert_bind_error (bob, NIC, "Busy", "held by another user (uid 61001)");
+  path = mh_test_pci_bind_ok (alice, NIC, "{}");
+  mh_test_pci_assert_bind_error (bob, NIC, "Busy", "held by another user (uid 61001)");
   /* Giving back another user's device needs manage-all, which bob lacks. */
-  assert_release_error (bob, NIC, "NotAuthorized", "org.microvm.helper.manage-all");
-  bobs = list_devices (bob);
+  mh_test_pci_assert_release_error (bob, NIC, "NotAuthorized", "org.microvm.helper.manage-all");
+  bobs = mh_test_pci_list (bob);
   g_assert_cmpuint (g_variant_n_children (bobs), ==, 0);
   bob_open = mh_test_agent_command (bob, "open-vfio %s", path);
   g_assert_true (g_str_has_prefix (bob_open, "errno 13 "));
-  assert_driver (NIC, "vfio-pci");
-  assert_node_owner (1, MH_TEST_UID_ALICE);
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
   g_assert_cmpuint (mh_test_pci_log_count ("driver_override of"), ==, 1);
 }
 
@@ -537,9 +432,9 @@ test_admin_manage_all (void)
   g_autoptr (MhTestAgent) dave = mh_test_agent_new ("dave");
 
   start_world (NULL);
-  g_free (bind_ok (alice, NIC, "{}"));
-  release_ok (dave, NIC);
-  assert_driver (NIC, "e1000e");
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
+  mh_test_pci_release_ok (dave, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
   g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 0));
 }
 
@@ -551,15 +446,16 @@ test_polkit_deny (void)
   g_autoptr (MhTestAgent) carol = mh_test_agent_new ("carol");
 
   start_world (NULL);
-  assert_bind_error (mallory, NIC, "NotAuthorized", "polkit's rules do not allow uid 61003");
+  mh_test_pci_assert_bind_error (mallory, NIC, "NotAuthorized",
+                                 "polkit's rules do not allow uid 61003");
   /* The rules give the microvm group Intel devices only: the vendor
    * detail reached polkit, and an admin password would be needed. */
-  assert_bind_error (alice, "0000:08:00.0", "NotAuthorized", "needs authentication");
+  mh_test_pci_assert_bind_error (alice, "0000:08:00.0", "NotAuthorized", "needs authentication");
   /* carol's rule names one device exactly; this is another one. */
-  assert_bind_error (carol, UNBOUND_NIC, "NotAuthorized", "needs authentication");
-  assert_driver (NIC, "e1000e");
-  assert_driver ("0000:08:00.0", "r8169");
-  assert_untouched ();
+  mh_test_pci_assert_bind_error (carol, UNBOUND_NIC, "NotAuthorized", "needs authentication");
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_driver ("0000:08:00.0", "r8169");
+  mh_test_pci_assert_untouched ();
 }
 
 static void
@@ -571,10 +467,10 @@ test_details_reach_polkit (void)
   start_world (NULL);
   /* Allowed only if address, vendor, device, class, iommu_group, driver
    * and device_name (from pci.ids) are all what the rule expects. */
-  path = bind_ok (carol, NIC, "{}");
-  assert_node_owner (1, MH_TEST_UID_CAROL);
-  release_ok (carol, NIC);
-  assert_driver (NIC, "e1000e");
+  path = mh_test_pci_bind_ok (carol, NIC, "{}");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_CAROL);
+  mh_test_pci_release_ok (carol, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
 }
 
 static void
@@ -586,26 +482,26 @@ test_helper_restart (void)
   const char *address;
 
   start_world (NULL);
-  g_free (bind_ok (alice, NIC, "{}"));
-  g_free (bind_ok (leasing, VF, "{'release_on_disconnect': <true>}"));
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
+  g_free (mh_test_pci_bind_ok (leasing, VF, "{'release_on_disconnect': <true>}"));
   mh_test_helper_kill ();
   /* While no helper runs, the leasing client goes away. */
   mh_test_agent_kill (leasing);
-  assert_driver (VF, "vfio-pci");
+  mh_test_pci_assert_driver (VF, "vfio-pci");
 
   /* The next call starts a new helper: it gives the VF back, and still
    * knows that the NIC is alice's and where it came from. */
-  devices = list_devices (alice);
+  devices = mh_test_pci_list (alice);
   g_assert_cmpint (mh_test_helper_pid (), >, 0);
   g_assert_true (mh_test_pci_wait_driver (VF, "igbvf", 10000));
   g_assert_true (mh_test_pci_wait_registry (VF, FALSE, 5000));
   g_assert_cmpuint (g_variant_n_children (devices), ==, 1);
   g_variant_get_child (devices, 0, "(&s@a{sv})", &address, NULL);
   g_assert_cmpstr (address, ==, NIC);
-  assert_node_owner (1, MH_TEST_UID_ALICE);
-  release_ok (alice, NIC);
-  assert_driver (NIC, "e1000e");
-  assert_no_violation ();
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_no_violation ();
 }
 
 static void
@@ -621,7 +517,7 @@ test_restart_after_interrupted_bind (void)
   mh_test_pci_sysfs_write ("bus/pci/devices/" NIC "/driver_override", "vfio-pci");
   mh_test_pci_sysfs_write ("bus/pci/drivers/e1000e/unbind", NIC);
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", NIC);
-  assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
   g_assert_cmpint (g_mkdir_with_parents ("/run/microvm-helper", 0700), ==, 0);
   g_file_set_contents ("/run/microvm-helper/pci.registry",
                        "[device0]\naddress=" NIC "\nuid=61001\niommu_group=1\n"
@@ -629,10 +525,10 @@ test_restart_after_interrupted_bind (void)
                        -1, &error);
   g_assert_no_error (error);
 
-  devices = list_devices (alice);
+  devices = mh_test_pci_list (alice);
   g_assert_cmpuint (g_variant_n_children (devices), ==, 0);
   g_assert_true (mh_test_pci_wait_driver (NIC, "e1000e", 10000));
-  assert_override (NIC, "(null)");
+  mh_test_pci_assert_override (NIC, "(null)");
   g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 5000));
 }
 
@@ -646,9 +542,9 @@ test_release_on_disconnect (void)
   gboolean leased = FALSE;
 
   start_world (NULL);
-  path = bind_ok (alice, NIC, "{'release_on_disconnect': <true>}");
-  g_free (bind_ok (keeper, UNBOUND_NIC, "{}"));
-  devices = list_devices (alice);
+  path = mh_test_pci_bind_ok (alice, NIC, "{'release_on_disconnect': <true>}");
+  g_free (mh_test_pci_bind_ok (keeper, UNBOUND_NIC, "{}"));
+  devices = mh_test_pci_list (alice);
   {
     g_autoptr (GVariant) details = NULL;
     g_variant_get_child (devices, 0, "(&s@a{sv})", NULL, &details);
@@ -661,12 +557,12 @@ test_release_on_disconnect (void)
 
   g_assert_true (mh_test_pci_wait_driver (NIC, "e1000e", 10000));
   g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 5000));
-  assert_override (NIC, "(null)");
+  mh_test_pci_assert_override (NIC, "(null)");
   g_assert_false (mh_test_pci_node_exists (1));
   /* What was not leased stays. */
-  assert_driver (UNBOUND_NIC, "vfio-pci");
+  mh_test_pci_assert_driver (UNBOUND_NIC, "vfio-pci");
   g_assert_true (mh_test_pci_wait_registry (UNBOUND_NIC, TRUE, 0));
-  assert_no_violation ();
+  mh_test_pci_assert_no_violation ();
 }
 
 static void
@@ -676,24 +572,24 @@ test_release_busy (void)
   g_autofree char *path = NULL, *opened = NULL, *closed = NULL;
 
   start_world (NULL);
-  path = bind_ok (alice, NIC, "{}");
+  path = mh_test_pci_bind_ok (alice, NIC, "{}");
   opened = mh_test_agent_command (alice, "open-vfio %s", path);
   g_assert_cmpstr (opened, ==, "ok");
-  assert_release_error (alice, NIC, "Busy", "is still in use");
-  assert_driver (NIC, "vfio-pci");
-  assert_node_owner (1, MH_TEST_UID_ALICE); /* given back after the check */
+  mh_test_pci_assert_release_error (alice, NIC, "Busy", "is still in use");
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE); /* given back after the check */
   g_assert_cmpuint (mh_test_pci_log_count ("from vfio-pci"), ==, 0);
   closed = agent_says (alice, "close-vfio");
 
   /* The world's own switch: the group is held by someone else. */
   mh_test_pci_control ("busy 1 1");
-  assert_release_error (alice, NIC, "Busy", "is still in use");
-  assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_release_error (alice, NIC, "Busy", "is still in use");
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
   mh_test_pci_control ("busy 1 0");
 
-  release_ok (alice, NIC);
-  assert_driver (NIC, "e1000e");
-  assert_no_violation ();
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_no_violation ();
 }
 
 static void
@@ -705,15 +601,15 @@ test_no_original_driver (void)
   const char *original;
 
   start_world (NULL);
-  g_free (bind_ok (alice, UNBOUND_NIC, "{}"));
-  devices = list_devices (alice);
+  g_free (mh_test_pci_bind_ok (alice, UNBOUND_NIC, "{}"));
+  devices = mh_test_pci_list (alice);
   g_variant_get_child (devices, 0, "(&s@a{sv})", NULL, &details);
   g_assert_true (g_variant_lookup (details, "original_driver", "&s", &original));
   g_assert_cmpstr (original, ==, "");
-  release_ok (alice, UNBOUND_NIC);
+  mh_test_pci_release_ok (alice, UNBOUND_NIC);
   /* e1000e would take it on a probe: the helper did not probe. */
-  assert_driver (UNBOUND_NIC, "");
-  assert_override (UNBOUND_NIC, "(null)");
+  mh_test_pci_assert_driver (UNBOUND_NIC, "");
+  mh_test_pci_assert_override (UNBOUND_NIC, "(null)");
   g_assert_cmpuint (mh_test_pci_log_count ("bound " UNBOUND_NIC " to e1000e"), ==, 0);
 }
 
@@ -723,7 +619,7 @@ give_back_by_hand (const char *address)
   mh_test_pci_sysfs_write ("bus/pci/devices/" NIC "/driver_override", "\n");
   mh_test_pci_sysfs_write ("bus/pci/drivers/vfio-pci/unbind", address);
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", address);
-  assert_driver (address, "e1000e");
+  mh_test_pci_assert_driver (address, "e1000e");
 }
 
 static void
@@ -734,108 +630,23 @@ test_changed_outside (void)
   g_autofree char *again = NULL;
 
   start_world (NULL);
-  g_free (bind_ok (alice, NIC, "{}"));
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
   give_back_by_hand (NIC);
-  devices = list_devices (alice);
+  devices = mh_test_pci_list (alice);
   g_assert_cmpuint (g_variant_n_children (devices), ==, 0);
-  assert_release_error (alice, NIC, "NotFound", "is no longer on vfio-pci");
+  mh_test_pci_assert_release_error (alice, NIC, "NotFound", "is no longer on vfio-pci");
   g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 0));
-  assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_driver (NIC, "e1000e");
 
   /* Binding again while a stale record exists binds anew. */
-  g_free (bind_ok (alice, NIC, "{}"));
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
   give_back_by_hand (NIC);
-  again = bind_ok (alice, NIC, "{}");
+  again = mh_test_pci_bind_ok (alice, NIC, "{}");
   g_assert_cmpstr (again, ==, NIC_NODE);
-  assert_driver (NIC, "vfio-pci");
-  assert_node_owner (1, MH_TEST_UID_ALICE);
-  release_ok (alice, NIC);
-  assert_driver (NIC, "e1000e");
-}
-
-static guint64
-memlock_of (MhTestAgent *agent, gboolean hard)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/limits", mh_test_agent_get_pid (agent));
-  g_autofree char *text = NULL;
-  const char *line;
-  guint64 soft_value, hard_value;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  line = strstr (text, "Max locked memory");
-  g_assert_nonnull (line);
-  g_assert_cmpint (sscanf (line, "Max locked memory %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-                           &soft_value, &hard_value),
-                   ==, 2);
-  return hard ? hard_value : soft_value;
-}
-
-#define MiB (1024 * 1024)
-
-/* These machines withhold CAP_SYS_RESOURCE from everyone, so the helper
- * cannot prlimit() another user's process the usual way.  The agents run
- * in user namespaces owned by root, where the kernel lets root do it
- * anyway (within the hard limit): the helper's real code path, against
- * the real kernel.  Where CAP_SYS_RESOURCE exists, raising the hard
- * limit is checked too. */
-static void
-test_memlock (void)
-{
-  g_autoptr (MhTestAgent) alice = mh_test_agent_new_in_user_namespace ("alice");
-  g_autoptr (MhTestAgent) other = mh_test_agent_new_in_user_namespace ("alice");
-  g_autoptr (MhTestAgent) mallory = mh_test_agent_new_in_user_namespace ("mallory");
-  g_autofree char *a = NULL, *b = NULL, *m = NULL;
-
-  mh_test_helper_set_config ("[PCI]\nMaxMemlock=6291456\n");
-  start_world (NULL);
-  a = agent_says (alice, "memlock 1048576 8388608");
-  g_assert_cmpstr (a, ==, "ok");
-  b = agent_says (other, "memlock 1048576 8388608");
-  g_assert_cmpstr (b, ==, "ok");
-
-  g_variant_unref (mh_test_assert_call_ok (alice, "SetMemlockLimit", "(uint64 4194304,)"));
-  g_assert_cmpuint (memlock_of (alice, FALSE), ==, 4 * MiB);
-  g_assert_cmpuint (memlock_of (alice, TRUE), ==, 8 * MiB);
-  /* Only the caller's process. */
-  g_assert_cmpuint (memlock_of (other, FALSE), ==, 1 * MiB);
-
-  /* More than MaxMemlock: refused, nothing changes. */
-  m = mh_test_assert_call_error (alice, "SetMemlockLimit", "(uint64 7340032,)", "LimitExceeded",
-                                 "MaxMemlock=6291456");
-  g_assert_cmpuint (memlock_of (alice, FALSE), ==, 4 * MiB);
-  /* Less than it has: never lowered. */
-  g_variant_unref (mh_test_assert_call_ok (alice, "SetMemlockLimit", "(uint64 2097152,)"));
-  g_assert_cmpuint (memlock_of (alice, FALSE), ==, 4 * MiB);
-
-  g_free (m);
-  m = mh_test_assert_call_error (mallory, "SetMemlockLimit", "(uint64 4194304,)", "NotAuthorized",
-                                 "polkit's rules do not allow uid 61003");
-
-  if (mh_test_root_has_capability (24 /* CAP_SYS_RESOURCE */))
-    {
-      g_autofree char *lowered = agent_says (other, "memlock 1048576 2097152");
-      g_assert_cmpstr (lowered, ==, "ok");
-      g_variant_unref (mh_test_assert_call_ok (other, "SetMemlockLimit", "(uint64 6291456,)"));
-      g_assert_cmpuint (memlock_of (other, FALSE), ==, 6 * MiB);
-      g_assert_cmpuint (memlock_of (other, TRUE), ==, 6 * MiB);
-    }
-  else
-    g_test_message ("no CAP_SYS_RESOURCE on this machine: raising the hard limit is not "
-                    "exercised");
-}
-
-static void
-test_memlock_not_configured (void)
-{
-  g_autoptr (MhTestAgent) alice = mh_test_agent_new_in_user_namespace ("alice");
-  g_autofree char *lowered = NULL, *m = NULL;
-
-  start_world (NULL);
-  lowered = agent_says (alice, "memlock 1048576 8388608");
-  g_assert_cmpstr (lowered, ==, "ok");
-  m = mh_test_assert_call_error (alice, "SetMemlockLimit", "(uint64 2097152,)", "Refused",
-                                 "needs MaxMemlock= in [PCI]");
-  g_assert_cmpuint (memlock_of (alice, FALSE), ==, 1 * MiB);
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
 }
 
 static void
@@ -845,11 +656,11 @@ test_idle_with_lease (void)
   gint64 deadline;
 
   start_world ("--idle-timeout=1");
-  g_free (bind_ok (alice, NIC, "{'release_on_disconnect': <true>}"));
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{'release_on_disconnect': <true>}"));
   /* A PCI lease keeps the helper alive past its idle timeout... */
   g_usleep (2500 * 1000);
   g_assert_cmpint (mh_test_helper_pid (), >, 0);
-  release_ok (alice, NIC);
+  mh_test_pci_release_ok (alice, NIC);
   /* ...and without one it exits. */
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (mh_test_helper_pid () != 0)
@@ -877,29 +688,29 @@ test_fake_world_behaves (void)
    * binds. */
   mh_test_pci_sysfs_write ("bus/pci/devices/" NIC "/driver_override", "pci-stub\n");
   mh_test_pci_sysfs_write ("bus/pci/drivers/e1000e/unbind", NIC);
-  assert_driver (NIC, "");
+  mh_test_pci_assert_driver (NIC, "");
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", NIC);
-  assert_driver (NIC, "pci-stub");
+  mh_test_pci_assert_driver (NIC, "pci-stub");
   mh_test_pci_sysfs_write ("bus/pci/drivers/pci-stub/unbind", NIC);
   mh_test_pci_sysfs_write ("bus/pci/devices/" NIC "/driver_override", "no-such-driver");
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", NIC);
-  assert_driver (NIC, "");
+  mh_test_pci_assert_driver (NIC, "");
   /* An empty line clears the override; then the id table decides. */
   mh_test_pci_sysfs_write ("bus/pci/devices/" NIC "/driver_override", "\n");
-  assert_override (NIC, "(null)");
+  mh_test_pci_assert_override (NIC, "(null)");
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", NIC);
-  assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_driver (NIC, "e1000e");
 
   /* vfio-pci refuses a bridge; the node comes and goes with the group. */
   mh_test_pci_sysfs_write ("bus/pci/devices/0000:00:1c.0/driver_override", "vfio-pci");
   mh_test_pci_sysfs_write ("bus/pci/drivers/pcieport/unbind", "0000:00:1c.0");
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", "0000:00:1c.0");
-  assert_driver ("0000:00:1c.0", "");
+  mh_test_pci_assert_driver ("0000:00:1c.0", "");
   g_assert_false (mh_test_pci_node_exists (3));
   mh_test_pci_sysfs_write ("bus/pci/devices/" UNBOUND_NIC "/driver_override", "vfio-pci");
   mh_test_pci_sysfs_write ("bus/pci/drivers_probe", UNBOUND_NIC);
-  assert_driver (UNBOUND_NIC, "vfio-pci");
-  assert_node_owner (9, 0);
+  mh_test_pci_assert_driver (UNBOUND_NIC, "vfio-pci");
+  mh_test_pci_assert_node_owner (9, 0);
 
   /* The node is exclusive, and permissions are the kernel's. */
   first = mh_test_agent_command (alice, "open-vfio " MH_TEST_PCI_ROOT "/dev/vfio/9");
@@ -951,8 +762,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pci/release-busy", test_release_busy);
   g_test_add_func ("/pci/no-original-driver", test_no_original_driver);
   g_test_add_func ("/pci/changed-outside", test_changed_outside);
-  g_test_add_func ("/pci/memlock", test_memlock);
-  g_test_add_func ("/pci/memlock-not-configured", test_memlock_not_configured);
   g_test_add_func ("/pci/idle-with-lease", test_idle_with_lease);
   g_test_add_func ("/pci/fake-world-behaves", test_fake_world_behaves);
 

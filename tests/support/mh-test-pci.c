@@ -250,3 +250,115 @@ mh_test_pci_wait_registry (const char *address, gboolean present, guint timeout_
       g_usleep (10 * 1000);
     }
 }
+
+/* ------------------------------------------------------------------ */
+/* Assertions */
+
+void
+mh_test_pci_assert_driver (const char *address, const char *driver)
+{
+  g_autofree char *now = mh_test_pci_driver (address);
+
+  if (strcmp (now, driver) != 0)
+    {
+      g_autofree char *log = mh_test_pci_log ();
+      g_error ("%s is on \"%s\", expected \"%s\"; the fake world's log:\n%s", address, now, driver,
+               log);
+    }
+}
+
+void
+mh_test_pci_assert_override (const char *address, const char *expected)
+{
+  g_autofree char *now = mh_test_pci_override (address);
+
+  g_assert_cmpstr (now, ==, expected);
+}
+
+void
+mh_test_pci_assert_node_owner (guint group, uid_t uid)
+{
+  uid_t owner;
+  mode_t mode;
+
+  mh_test_pci_node_owner (group, &owner, &mode);
+  g_assert_cmpuint (owner, ==, uid);
+  g_assert_cmpuint (mode, ==, 0600);
+}
+
+/* Nothing was ever written to change a driver, and nothing unsafe
+ * happened. */
+void
+mh_test_pci_assert_untouched (void)
+{
+  g_assert_cmpuint (mh_test_pci_log_count ("driver_override of"), ==, 0);
+  g_assert_cmpuint (mh_test_pci_log_count ("unbound"), ==, 0);
+  g_assert_cmpuint (mh_test_pci_log_count ("VIOLATION"), ==, 0);
+}
+
+void
+mh_test_pci_assert_no_violation (void)
+{
+  g_autofree char *log = mh_test_pci_log ();
+
+  if (strstr (log, "VIOLATION") != NULL)
+    g_error ("the helper did something the kernel would block on:\n%s", log);
+}
+
+/* The log has @first before @second. */
+void
+mh_test_pci_assert_log_order (const char *first, const char *second)
+{
+  g_autofree char *log = mh_test_pci_log ();
+  const char *a = strstr (log, first);
+  const char *b = strstr (log, second);
+
+  if (a == NULL || b == NULL || a > b)
+    g_error ("expected \"%s\" before \"%s\" in the fake world's log:\n%s", first, second, log);
+}
+
+char *
+mh_test_pci_bind_ok (MhTestAgent *agent, const char *address, const char *options)
+{
+  g_autofree char *args = g_strdup_printf ("('%s', %s)", address, options);
+  g_autoptr (GVariant) result = mh_test_assert_call_ok (agent, "BindPciDevice", args);
+  const char *path;
+
+  g_variant_get (result, "(&s)", &path);
+  return g_strdup (path);
+}
+
+void
+mh_test_pci_release_ok (MhTestAgent *agent, const char *address)
+{
+  g_autofree char *args = g_strdup_printf ("('%s',)", address);
+
+  g_variant_unref (mh_test_assert_call_ok (agent, "ReleasePciDevice", args));
+}
+
+void
+mh_test_pci_assert_bind_error (MhTestAgent *agent, const char *address, const char *error_name,
+                               const char *message_part)
+{
+  g_autofree char *args = g_strdup_printf ("('%s', {})", address);
+  g_autofree char *message =
+    mh_test_assert_call_error (agent, "BindPciDevice", args, error_name, message_part);
+}
+
+void
+mh_test_pci_assert_release_error (MhTestAgent *agent, const char *address, const char *error_name,
+                                  const char *message_part)
+{
+  g_autofree char *args = g_strdup_printf ("('%s',)", address);
+  g_autofree char *message =
+    mh_test_assert_call_error (agent, "ReleasePciDevice", args, error_name, message_part);
+}
+
+/* The caller's devices: address -> details. */
+GVariant *
+mh_test_pci_list (MhTestAgent *agent)
+{
+  g_autoptr (GVariant) result = mh_test_assert_call_ok (agent, "ListPciDevices", "()");
+
+  return g_variant_get_child_value (result, 0);
+}

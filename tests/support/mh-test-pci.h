@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <sys/types.h>
 
+#include "mh-test.h"
+
 G_BEGIN_DECLS
 
 /* Where the world is mounted inside the sandbox (/run is the sandbox's). */
@@ -47,5 +49,26 @@ gboolean mh_test_pci_wait_driver (const char *address, const char *driver, guint
 char *mh_test_pci_registry (void);
 /* Waits up to @timeout_ms until pci.registry does (not) record @address. */
 gboolean mh_test_pci_wait_registry (const char *address, gboolean present, guint timeout_ms);
+
+/* Assertions.  "Untouched": no driver was ever changed and nothing unsafe
+ * happened; "no violation": the helper never did what the kernel would
+ * block on (unbinding from vfio-pci while the group is open). */
+void mh_test_pci_assert_driver (const char *address, const char *driver);
+void mh_test_pci_assert_override (const char *address, const char *expected);
+void mh_test_pci_assert_node_owner (guint group, uid_t uid);
+void mh_test_pci_assert_untouched (void);
+void mh_test_pci_assert_no_violation (void);
+/* The world's log has @first before @second. */
+void mh_test_pci_assert_log_order (const char *first, const char *second);
+
+/* Calls through an agent. */
+char *mh_test_pci_bind_ok (MhTestAgent *agent, const char *address, const char *options);
+void mh_test_pci_release_ok (MhTestAgent *agent, const char *address);
+void mh_test_pci_assert_bind_error (MhTestAgent *agent, const char *address, const char *error_name,
+                                    const char *message_part);
+void mh_test_pci_assert_release_error (MhTestAgent *agent, const char *address,
+                                       const char *error_name, const char *message_part);
+/* a(sa{sv}): the agent's devices. */
+GVariant *mh_test_pci_list (MhTestAgent *agent);
 
 G_END_DECLS
