@@ -64,22 +64,26 @@ describe_driver (const char *driver)
   return driver[0] != '\0' ? g_strdup_printf ("driver %s", driver) : g_strdup ("no driver");
 }
 
-/* Clears the override, takes the device off vfio-pci and brings
+/* Puts the override back as it was ("" = none: a single newline, since an
+ * empty write is ignored), takes the device off vfio-pci and brings
  * @original back ("" = leave it unbound, as it was). */
 static gboolean
-restore_driver (const MhPciSysfs *sysfs, const char *address, const char *original, GError **error)
+restore_driver (const MhPciSysfs *sysfs, const char *address, const char *original,
+                const char *original_override, GError **error)
 {
   g_autofree char *driver = NULL;
   g_autoptr (GError) override_error = NULL;
 
-  /* A failed clear only matters if an override is still set (the write
-   * that set it may have failed itself). */
-  if (!set_override (sysfs, address, "\n", &override_error))
+  /* A failed write only matters if the override is not what it should be
+   * (the write that set it may have failed itself). */
+  if (!set_override (sysfs, address, original_override[0] != '\0' ? original_override : "\n",
+                     &override_error))
     {
       g_autofree char *path = mh_pci_sysfs_device_path (sysfs, address, "driver_override");
       g_autofree char *now = NULL;
 
-      if (!mh_read_attribute (path, &now, NULL) || (strcmp (now, "(null)") != 0 && now[0] != '\0'))
+      if (!mh_read_attribute (path, &now, NULL) ||
+          strcmp (strcmp (now, "(null)") == 0 ? "" : now, original_override) != 0)
         {
           g_propagate_error (error, g_steal_pointer (&override_error));
           return FALSE;
@@ -141,7 +145,7 @@ restore_driver (const MhPciSysfs *sysfs, const char *address, const char *origin
 
 gboolean
 mh_pci_kernel_bind (const MhPciSysfs *sysfs, const char *address, const char *current_driver,
-                    GError **error)
+                    const char *current_override, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GError) undo_error = NULL;
@@ -168,7 +172,7 @@ mh_pci_kernel_bind (const MhPciSysfs *sysfs, const char *address, const char *cu
   return TRUE;
 
 failed:
-  if (restore_driver (sysfs, address, current_driver, &undo_error))
+  if (restore_driver (sysfs, address, current_driver, current_override, &undo_error))
     g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s; %s was put back on %s",
                  local_error->message, address, back_to);
   else
@@ -225,7 +229,7 @@ group_is_open (const char *node, gboolean *is_open, GError **error)
  * original driver have it. */
 static void
 tidy_after_outside_change (const MhPciSysfs *sysfs, const char *address, const char *driver,
-                           const char *original)
+                           const char *original, const char *original_override)
 {
   g_autofree char *path = mh_pci_sysfs_device_path (sysfs, address, "driver_override");
   g_autofree char *override = NULL;
@@ -233,7 +237,8 @@ tidy_after_outside_change (const MhPciSysfs *sysfs, const char *address, const c
 
   if (!mh_read_attribute (path, &override, NULL) || strcmp (override, MH_PCI_VFIO_DRIVER) != 0)
     return;
-  if (!set_override (sysfs, address, "\n", &error))
+  if (!set_override (sysfs, address, original_override[0] != '\0' ? original_override : "\n",
+                     &error))
     {
       g_warning ("%s", error->message);
       return;
@@ -244,8 +249,8 @@ tidy_after_outside_change (const MhPciSysfs *sysfs, const char *address, const c
 
 MhPciReleaseOutcome
 mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group,
-                       const char *original_driver, guint32 holder, gboolean keep_node_for_holder,
-                       GError **error)
+                       const char *original_driver, const char *original_override, guint32 holder,
+                       gboolean keep_node_for_holder, GError **error)
 {
   g_autofree char *node = mh_pci_sysfs_vfio_node (sysfs, group);
   g_autofree char *driver = NULL;
@@ -269,7 +274,7 @@ mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group
   if (strcmp (driver, MH_PCI_VFIO_DRIVER) != 0)
     {
       g_autofree char *now = describe_driver (driver);
-      tidy_after_outside_change (sysfs, address, driver, original_driver);
+      tidy_after_outside_change (sysfs, address, driver, original_driver, original_override);
       g_set_error (error, MH_ERROR, MH_ERROR_NOT_FOUND,
                    "%s is no longer on vfio-pci (it has %s now: changed outside "
                    "microvm-helper)",
@@ -302,7 +307,7 @@ mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group
       return MH_PCI_RELEASE_BUSY;
     }
 
-  if (!restore_driver (sysfs, address, original_driver, &local_error))
+  if (!restore_driver (sysfs, address, original_driver, original_override, &local_error))
     {
       g_autofree char *now = mh_pci_sysfs_read_driver (sysfs, address, NULL);
 

@@ -5,8 +5,9 @@
  *   bind:    driver_override = vfio-pci, unbind from the current driver,
  *            drivers_probe, then check the driver link (drivers_probe
  *            succeeds even when no driver took the device);
- *   release: driver_override = "\n" (an empty write is ignored), unbind
- *            from vfio-pci, drivers_probe (or bind to the original driver
+ *   release: driver_override = "\n" (an empty write is ignored; or the
+ *            override the device had before, e.g. pci-stub), unbind from
+ *            vfio-pci, drivers_probe (or bind to the original driver
  *            explicitly), check the link.
  *
  * Unbinding from vfio-pci while a program holds the group blocks in the
@@ -22,11 +23,13 @@
 
 G_BEGIN_DECLS
 
-/* Moves @address, now on @current_driver ("" if none), to vfio-pci.  On
- * failure the device is put back on @current_driver and the error says
- * which step failed and whether putting it back worked. */
+/* Moves @address, now on @current_driver ("" if none) with
+ * @current_override ("" if none), to vfio-pci.  On failure the device is
+ * put back as it was and the error says which step failed and whether
+ * putting it back worked. */
 gboolean mh_pci_kernel_bind (const MhPciSysfs *sysfs, const char *address,
-                             const char *current_driver, GError **error);
+                             const char *current_driver, const char *current_override,
+                             GError **error);
 
 /* Waits (briefly) for <dev>/vfio/@group and gives it to @uid, mode 0600. */
 gboolean mh_pci_kernel_hand_node (const MhPciSysfs *sysfs, guint group, guint32 uid,
@@ -40,11 +43,13 @@ typedef enum {
   MH_PCI_RELEASE_NOT_RESTORED, /* off vfio-pci, but the original driver did not take it */
 } MhPciReleaseOutcome;
 
-/* Gives @address back to @original_driver.  @keep_node_for_holder: other
- * members of the group stay with @holder, so /dev/vfio/@group goes back
- * to them afterwards.  Sets @error for every outcome but RELEASED. */
+/* Gives @address back to @original_driver, with @original_override
+ * ("" if none).  @keep_node_for_holder: other members of the group stay
+ * with @holder, so /dev/vfio/@group goes back to them afterwards.  Sets
+ * @error for every outcome but RELEASED. */
 MhPciReleaseOutcome mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address,
-                                           guint group, const char *original_driver, guint32 holder,
+                                           guint group, const char *original_driver,
+                                           const char *original_override, guint32 holder,
                                            gboolean keep_node_for_holder, GError **error);
 
 G_END_DECLS

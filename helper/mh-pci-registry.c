@@ -22,6 +22,7 @@ mh_pci_record_new (const char *address, guint32 uid)
   record->address = g_strdup (address);
   record->uid = uid;
   record->original_driver = g_strdup ("");
+  record->original_override = g_strdup ("");
   return record;
 }
 
@@ -34,6 +35,7 @@ mh_pci_record_free (MhPciRecord *record)
     g_source_remove (record->retry_source);
   g_free (record->address);
   g_free (record->original_driver);
+  g_free (record->original_override);
   g_free (record->lease_name);
   g_free (record->lease_bus_id);
   g_free (record);
@@ -103,6 +105,7 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord
   g_autoptr (GError) local_error = NULL;
   g_autofree char *address = NULL;
   g_autofree char *driver = NULL;
+  g_autofree char *override = NULL;
   g_autofree char *state = NULL;
   g_autofree char *lease = NULL;
   g_autofree char *lease_bus = NULL;
@@ -124,10 +127,20 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord
   if (driver == NULL || (driver[0] != '\0' && !driver_name_is_sane (driver)))
     return corrupt (error, origin, group, "missing or invalid original_driver");
 
+  /* Optional: absent means none. */
+  override = g_key_file_get_string (file, group, "original_override", NULL);
+  if (override != NULL && override[0] != '\0' && !driver_name_is_sane (override))
+    return corrupt (error, origin, group, "invalid original_override");
+
   record = mh_pci_record_new (address, (guint32) uid);
   record->iommu_group = (guint) iommu_group;
   g_free (record->original_driver);
   record->original_driver = g_steal_pointer (&driver);
+  if (override != NULL)
+    {
+      g_free (record->original_override);
+      record->original_override = g_steal_pointer (&override);
+    }
 
   state = g_key_file_get_string (file, group, "state", NULL);
   if (g_strcmp0 (state, "bound") == 0)
@@ -290,6 +303,8 @@ mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
       g_key_file_set_int64 (file, group, "uid", record->uid);
       g_key_file_set_int64 (file, group, "iommu_group", record->iommu_group);
       g_key_file_set_string (file, group, "original_driver", record->original_driver);
+      if (record->original_override[0] != '\0')
+        g_key_file_set_string (file, group, "original_override", record->original_override);
       g_key_file_set_string (file, group, "state",
                              record->state == MH_PCI_STATE_BOUND ? "bound" : "binding");
       if (record->lease_name != NULL)

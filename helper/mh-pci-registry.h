@@ -18,7 +18,8 @@ typedef struct {
   char *address; /* canonical */
   guint32 uid;   /* the holder */
   guint iommu_group;
-  char *original_driver; /* "" when it had none */
+  char *original_driver;   /* "" when it had none */
+  char *original_override; /* its driver_override before, "" when none (e.g. pci-stub) */
   MhPciState state;
   char *lease_name;   /* unique bus name of the leasing connection, or NULL */
   char *lease_bus_id; /* the bus the lease name belongs to */

@@ -17,6 +17,7 @@ typedef struct {
   char *address;
   guint group;
   char *original_driver;
+  char *original_override;
   guint32 holder;
   gboolean keep_node;
   MhPciReleaseOutcome outcome;
@@ -36,6 +37,7 @@ release_clear (gpointer data)
 
   g_free (release->address);
   g_free (release->original_driver);
+  g_free (release->original_override);
   g_clear_error (&release->error);
 }
 
@@ -92,6 +94,7 @@ release_job_new (MhPciService *service, GPtrArray *records, const char *why)
       release.address = g_strdup (record->address);
       release.group = record->iommu_group;
       release.original_driver = g_strdup (record->original_driver);
+      release.original_override = g_strdup (record->original_override);
       release.holder = record->uid;
       release.keep_node = group_stays_with_holder (service, record, records);
       record->busy = TRUE;
@@ -111,9 +114,9 @@ release_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
     {
       Release *release = &g_array_index (job->releases, Release, i);
 
-      release->outcome =
-        mh_pci_kernel_release (sysfs, release->address, release->group, release->original_driver,
-                               release->holder, release->keep_node, &release->error);
+      release->outcome = mh_pci_kernel_release (
+        sysfs, release->address, release->group, release->original_driver,
+        release->original_override, release->holder, release->keep_node, &release->error);
     }
   g_mutex_unlock (&job->service->kernel_lock);
   g_task_return_boolean (task, TRUE);

@@ -260,6 +260,7 @@ typedef struct {
   gboolean reuse;
   gboolean started_over; /* a stale record was dropped once already */
   char *original_driver;
+  char *original_override;
   guint group;
   /* Filled in by the worker. */
   char *node;
@@ -275,6 +276,7 @@ bind_job_free (gpointer data)
   mh_caller_free (job->caller);
   g_free (job->address);
   g_free (job->original_driver);
+  g_free (job->original_override);
   g_free (job->node);
   g_free (job);
 }
@@ -315,7 +317,8 @@ bind_locked (BindJob *job, GError **error)
                        driver[0] ? driver : "none");
           return FALSE;
         }
-      if (!mh_pci_kernel_bind (sysfs, job->address, job->original_driver, error))
+      if (!mh_pci_kernel_bind (sysfs, job->address, job->original_driver, job->original_override,
+                               error))
         return FALSE;
     }
 
@@ -330,8 +333,8 @@ bind_locked (BindJob *job, GError **error)
                        local_error->message);
           return FALSE;
         }
-      if (mh_pci_kernel_release (sysfs, job->address, job->group, job->original_driver, 0, FALSE,
-                                 &undo_error) == MH_PCI_RELEASED)
+      if (mh_pci_kernel_release (sysfs, job->address, job->group, job->original_driver,
+                                 job->original_override, 0, FALSE, &undo_error) == MH_PCI_RELEASED)
         g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
                      "cannot give the VFIO group of %s to you (%s); the device was put back",
                      job->address, local_error->message);
@@ -510,6 +513,8 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
   record->iommu_group = (guint) inspection->device->iommu_group;
   g_free (record->original_driver);
   record->original_driver = g_strdup (inspection->device->driver);
+  g_free (record->original_override);
+  record->original_override = g_strdup (inspection->device->driver_override);
   if (job->release_on_disconnect)
     mh_pci_record_set_lease (record, job->caller->sender, mh_leases_get_bus_id (service->leases));
   mh_pci_registry_insert (service->registry, record);
@@ -524,6 +529,8 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
   job->group = record->iommu_group;
   g_free (job->original_driver);
   job->original_driver = g_strdup (record->original_driver);
+  g_free (job->original_override);
+  job->original_override = g_strdup (record->original_override);
   run_bind_thread (outer);
 }
 
@@ -575,6 +582,7 @@ mh_pci_service_bind_async (MhPciService *service, const MhCaller *caller, const 
   job->address = g_strdup (address);
   job->release_on_disconnect = release_on_disconnect;
   job->original_driver = g_strdup ("");
+  job->original_override = g_strdup ("");
   g_task_set_task_data (outer, job, bind_job_free);
   bind_start (outer);
 }

@@ -11,9 +11,11 @@ build_packages=(
     libnl-3-dev libnl-route-3-dev libpci-dev libcap-ng-dev
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
-# veths and foreign taps, util-linux for unshare/setpriv.
+# veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
+# fake PCI world (test-only), pci.ids for the device names polkit is told.
 test_packages=(
     dbus-daemon polkitd iproute2 util-linux procps clang-format
+    libfuse3-dev fuse3 pci.ids
 )
 demo_packages=()
 

@@ -614,6 +614,25 @@ test_no_original_driver (void)
 }
 
 static void
+test_parked_on_pci_stub (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autofree char *registry = NULL;
+  const char *parked = "0000:0b:00.0";
+
+  start_world (NULL);
+  g_free (mh_test_pci_bind_ok (alice, parked, "{}"));
+  mh_test_pci_assert_driver (parked, "vfio-pci");
+  mh_test_pci_assert_override (parked, "vfio-pci");
+  registry = mh_test_pci_registry ();
+  g_assert_nonnull (strstr (registry, "original_override=pci-stub\n"));
+  /* The administrator's override comes back, and with it pci-stub. */
+  mh_test_pci_release_ok (alice, parked);
+  mh_test_pci_assert_driver (parked, "pci-stub");
+  mh_test_pci_assert_override (parked, "pci-stub");
+}
+
+static void
 give_back_by_hand (const char *address)
 {
   mh_test_pci_sysfs_write ("bus/pci/devices/" NIC "/driver_override", "\n");
@@ -761,6 +780,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pci/release-on-disconnect", test_release_on_disconnect);
   g_test_add_func ("/pci/release-busy", test_release_busy);
   g_test_add_func ("/pci/no-original-driver", test_no_original_driver);
+  g_test_add_func ("/pci/parked-on-pci-stub", test_parked_on_pci_stub);
   g_test_add_func ("/pci/changed-outside", test_changed_outside);
   g_test_add_func ("/pci/idle-with-lease", test_idle_with_lease);
   g_test_add_func ("/pci/fake-world-behaves", test_fake_world_behaves);

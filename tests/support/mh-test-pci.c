@@ -25,6 +25,8 @@
  *                                                    microvm group Intel only
  *   09:00.0  NIC without driver, group 9             bindable; stays unbound
  *                                                    when given back
+ *   0b:00.0  NIC parked on pci-stub by the admin     bindable; goes back to
+ *            (driver_override pci-stub)              pci-stub
  *
  * The NVMe disk's dev numbers are those of the sandbox's /run, which is
  * mounted in the helper's mount namespace: the helper finds it in its own
@@ -67,7 +69,9 @@ mh_test_pci_standard_spec (gboolean with_vfio)
     "device 0000:07:00.0 vendor=8086 device=15f3 class=020000 group=7 driver=igc net=enp7s0 "
     "net_up=1\n"
     "device 0000:08:00.0 vendor=10ec device=8168 class=020000 group=8 driver=r8169\n"
-    "device 0000:09:00.0 vendor=8086 device=1533 class=020000 group=9\n",
+    "device 0000:09:00.0 vendor=8086 device=1533 class=020000 group=9\n"
+    "device 0000:0b:00.0 vendor=8086 device=10d3 class=020000 group=11 driver=pci-stub "
+    "override=pci-stub\n",
     with_vfio ? "driver vfio-pci\n" : "", major (st.st_dev), minor (st.st_dev));
 }
 

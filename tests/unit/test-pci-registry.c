@@ -27,7 +27,9 @@ test_round_trip (void)
   record = mh_pci_record_new ("0000:01:00.0", 1001);
   record->iommu_group = 1;
   g_free (record->original_driver);
-  record->original_driver = g_strdup ("e1000e");
+  record->original_driver = g_strdup ("pci-stub");
+  g_free (record->original_override);
+  record->original_override = g_strdup ("pci-stub");
   mh_pci_registry_insert (registry, record);
 
   data = mh_pci_registry_to_data (registry, &length);
@@ -40,13 +42,15 @@ test_round_trip (void)
   g_assert_cmpuint (record->uid, ==, 1000);
   g_assert_cmpuint (record->iommu_group, ==, 2);
   g_assert_cmpstr (record->original_driver, ==, "");
+  g_assert_cmpstr (record->original_override, ==, "");
   g_assert_cmpint (record->state, ==, MH_PCI_STATE_BOUND);
   g_assert_cmpstr (record->lease_name, ==, ":1.7");
   g_assert_cmpstr (record->lease_bus_id, ==, "bus-1");
   g_assert_false (record->busy);
 
   record = mh_pci_registry_lookup (reread, "0000:01:00.0");
-  g_assert_cmpstr (record->original_driver, ==, "e1000e");
+  g_assert_cmpstr (record->original_driver, ==, "pci-stub");
+  g_assert_cmpstr (record->original_override, ==, "pci-stub");
   g_assert_cmpint (record->state, ==, MH_PCI_STATE_BINDING);
   g_assert_null (record->lease_name);
 
@@ -91,6 +95,9 @@ test_corrupt (void)
   check_corrupt ("[device0]\naddress=0000:01:00.0\nuid=1\niommu_group=1\noriginal_driver=\n"
                  "state=odd\n",
                  "neither bound nor binding");
+  check_corrupt ("[device0]\naddress=0000:01:00.0\nuid=1\niommu_group=1\noriginal_driver=\n"
+                 "original_override=a/b\nstate=bound\n",
+                 "invalid original_override");
   check_corrupt (dup, "recorded twice");
 }
 
