@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mh-error.h"
@@ -299,6 +300,18 @@ mh_pidfd_is_running (int pidfd)
   while (n < 0 && errno == EINTR);
   /* Readable means the process exited. */
   return n == 0;
+}
+
+gint64
+mh_boottime_usec (void)
+{
+  struct timespec ts;
+
+  /* Cannot fail for a valid clock id; 0 would only make the start-time
+   * check of SetMemlockLimit refuse. */
+  if (clock_gettime (CLOCK_BOOTTIME, &ts) < 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 void

@@ -63,6 +63,10 @@ int mh_pidfd_open (pid_t pid, GError **error);
  * its pid cannot have been given to another process. */
 gboolean mh_pidfd_is_running (int pidfd);
 
+/* CLOCK_BOOTTIME in microseconds: the clock process start times in
+ * /proc/PID/stat are counted on. */
+gint64 mh_boottime_usec (void);
+
 /* Closes @fd if it is >= 0 and sets it to -1; keeps errno. */
 void mh_close_fd (int *fd);
 

@@ -4,21 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mh-error.h"
 #include "mh-syscall.h"
-
-gint64
-mh_memlock_now_boottime (void)
-{
-  struct timespec ts;
-
-  if (clock_gettime (CLOCK_BOOTTIME, &ts) < 0)
-    return 0;
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 static gboolean
 process_gone (pid_t pid, GError **error)

@@ -16,13 +16,9 @@
 
 G_BEGIN_DECLS
 
-/* Monotonic time since boot, in microseconds (CLOCK_BOOTTIME): what the
- * process start times in /proc are counted in. */
-gint64 mh_memlock_now_boottime (void);
-
 /* Raises the soft and hard RLIMIT_MEMLOCK of @pid to at least @bytes
- * (never lowers them).  @call_time: mh_memlock_now_boottime() when the
- * call arrived. */
+ * (never lowers them).  @call_time: mh_boottime_usec() when the call
+ * arrived. */
 gboolean mh_memlock_raise (pid_t pid, uid_t uid, guint64 bytes, gint64 call_time, GError **error);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "mh-error.h"
 #include "mh-memlock.h"
 #include "mh-pci-address.h"
+#include "mh-syscall.h"
 
 typedef struct {
   gboolean release_on_disconnect;
@@ -204,12 +205,33 @@ on_release_described (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   /* A device that vanished can still be given back (the helper then
-   * forgets it): polkit hears only its address. */
+   * forgets it): polkit hears what the registry recorded at bind time. */
   inspection = mh_pci_service_inspect_finish (call->dispatcher->pci, result, &error);
   if (inspection != NULL)
     add_device_details (call, inspection->device);
   else
-    mh_call_add_detail (call, "device_name", call->object);
+    {
+      const MhPciRecord *record =
+        mh_pci_registry_lookup (mh_pci_service_get_registry (call->dispatcher->pci), call->object);
+      MhPciDevice recorded = { 0 };
+
+      if (record == NULL)
+        {
+          /* Given back meanwhile; the run step says so. */
+          mh_call_add_detail (call, "device_name", call->object);
+          mh_call_inspected (call, NULL);
+          return;
+        }
+      recorded.address = call->object;
+      recorded.vendor = record->vendor;
+      recorded.device = record->device;
+      recorded.class_code = record->class_code;
+      recorded.iommu_group = record->iommu_group;
+      recorded.driver = (char *) "";
+      recorded.name = g_strdup_printf ("%04x:%04x", record->vendor, record->device);
+      add_device_details (call, &recorded);
+      g_free (recorded.name);
+    }
   mh_call_inspected (call, NULL);
 }
 
@@ -328,7 +350,7 @@ mh_pci_methods_prepare_memlock (MhCall *call, GError **error)
 
   request = g_new0 (MemlockRequest, 1);
   request->bytes = bytes;
-  request->call_time = mh_memlock_now_boottime ();
+  request->call_time = mh_boottime_usec ();
   request->pid = call->caller->pid;
   request->uid = call->caller->uid;
   call->request = request;

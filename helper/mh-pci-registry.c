@@ -134,6 +134,15 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord
 
   record = mh_pci_record_new (address, (guint32) uid);
   record->iommu_group = (guint) iommu_group;
+  /* Optional, informative only. */
+  {
+    gint64 vendor = g_key_file_get_int64 (file, group, "vendor", NULL);
+    gint64 device = g_key_file_get_int64 (file, group, "device", NULL);
+    gint64 class_code = g_key_file_get_int64 (file, group, "class", NULL);
+    record->vendor = (guint16) CLAMP (vendor, 0, G_MAXUINT16);
+    record->device = (guint16) CLAMP (device, 0, G_MAXUINT16);
+    record->class_code = (guint32) CLAMP (class_code, 0, 0xffffff);
+  }
   g_free (record->original_driver);
   record->original_driver = g_steal_pointer (&driver);
   if (override != NULL)
@@ -302,6 +311,9 @@ mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
       g_key_file_set_string (file, group, "address", record->address);
       g_key_file_set_int64 (file, group, "uid", record->uid);
       g_key_file_set_int64 (file, group, "iommu_group", record->iommu_group);
+      g_key_file_set_int64 (file, group, "vendor", record->vendor);
+      g_key_file_set_int64 (file, group, "device", record->device);
+      g_key_file_set_int64 (file, group, "class", record->class_code);
       g_key_file_set_string (file, group, "original_driver", record->original_driver);
       if (record->original_override[0] != '\0')
         g_key_file_set_string (file, group, "original_override", record->original_override);

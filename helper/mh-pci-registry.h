@@ -18,6 +18,9 @@ typedef struct {
   char *address; /* canonical */
   guint32 uid;   /* the holder */
   guint iommu_group;
+  guint16 vendor; /* its ids when bound: polkit's details if it vanishes */
+  guint16 device;
+  guint32 class_code;
   char *original_driver;   /* "" when it had none */
   char *original_override; /* its driver_override before, "" when none (e.g. pci-stub) */
   MhPciState state;

@@ -511,6 +511,9 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
   record = mh_pci_record_new (job->address, job->caller->uid);
   record->state = MH_PCI_STATE_BINDING;
   record->iommu_group = (guint) inspection->device->iommu_group;
+  record->vendor = inspection->device->vendor;
+  record->device = inspection->device->device;
+  record->class_code = inspection->device->class_code;
   g_free (record->original_driver);
   record->original_driver = g_strdup (inspection->device->driver);
   g_free (record->original_override);

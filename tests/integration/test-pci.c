@@ -666,6 +666,15 @@ test_changed_outside (void)
   mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
   mh_test_pci_release_ok (alice, NIC);
   mh_test_pci_assert_driver (NIC, "e1000e");
+
+  /* A held device that is hot-unplugged is forgotten. */
+  g_free (mh_test_pci_bind_ok (alice, VF, "{}"));
+  mh_test_pci_control ("remove " VF);
+  g_clear_pointer (&devices, g_variant_unref);
+  devices = mh_test_pci_list (alice);
+  g_assert_cmpuint (g_variant_n_children (devices), ==, 0);
+  mh_test_pci_assert_release_error (alice, VF, "NotFound", "no longer exists");
+  g_assert_true (mh_test_pci_wait_registry (VF, FALSE, 0));
 }
 
 static void

@@ -20,6 +20,9 @@ test_round_trip (void)
 
   record = mh_pci_record_new ("0000:02:00.1", 1000);
   record->iommu_group = 2;
+  record->vendor = 0x8086;
+  record->device = 0x4f90;
+  record->class_code = 0x040300;
   record->state = MH_PCI_STATE_BOUND;
   mh_pci_record_set_lease (record, ":1.7", "bus-1");
   record->busy = TRUE; /* in memory only */
@@ -41,6 +44,9 @@ test_round_trip (void)
   g_assert_nonnull (record);
   g_assert_cmpuint (record->uid, ==, 1000);
   g_assert_cmpuint (record->iommu_group, ==, 2);
+  g_assert_cmphex (record->vendor, ==, 0x8086);
+  g_assert_cmphex (record->device, ==, 0x4f90);
+  g_assert_cmphex (record->class_code, ==, 0x040300);
   g_assert_cmpstr (record->original_driver, ==, "");
   g_assert_cmpstr (record->original_override, ==, "");
   g_assert_cmpint (record->state, ==, MH_PCI_STATE_BOUND);
