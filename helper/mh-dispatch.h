@@ -4,8 +4,10 @@
  * the polkit action it needs, or NULL for the few read-only methods that
  * are allowed explicitly; a prepare step that validates the arguments and
  * fills in the polkit details; and a run step.  The dispatcher always goes
- * prepare -> authorize -> run, so no run step can be reached without the
- * check, and a method missing from the table is refused (default deny).
+ * prepare -> authorize -> run (with an optional inspect step between
+ * prepare and authorize, for details read from the system off the main
+ * loop), so no run step can be reached without the check, and a method
+ * missing from the table is refused (default deny).
  *
  * The dispatcher knows nothing of the bus connection: it is given an
  * already identified caller and a function to deliver the reply, so the

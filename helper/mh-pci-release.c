@@ -219,6 +219,9 @@ release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
       if (release->outcome == MH_PCI_RELEASED)
         g_message ("gave %s (uid %u) back to %s: %s", release->address, uid,
                    release->original_driver[0] ? release->original_driver : "no driver", job->why);
+      else if (release->outcome == MH_PCI_RELEASE_GONE)
+        g_message ("forgot %s (uid %u) after %s: %s", release->address, uid, job->why,
+                   release->error->message);
       else
         g_warning ("forgot %s (uid %u) after %s: %s", release->address, uid, job->why,
                    release->error->message);
