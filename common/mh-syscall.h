@@ -4,6 +4,8 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 G_BEGIN_DECLS
@@ -34,6 +36,38 @@ gboolean mh_write_attribute (const char *path, const char *data, GError **error)
 
 /* readlink(2) returning the target, or NULL with the error set. */
 char *mh_readlink (const char *path, GError **error);
+
+/* realpath(3), or NULL with the error set. */
+char *mh_realpath (const char *path, GError **error);
+
+/* stat(2) and lstat(2). */
+gboolean mh_stat (const char *path, struct stat *st, GError **error);
+gboolean mh_lstat (const char *path, struct stat *st, GError **error);
+
+/* The names in directory @path, sorted, without "." and "..". */
+GPtrArray *mh_list_dir (const char *path, GError **error);
+
+/* Gives the file @path (not a symlink, not a directory: a device node or,
+ * in the test world, a regular file) to @uid:@gid with @mode, through one
+ * O_PATH descriptor so that both changes hit the same inode.  Needs
+ * CAP_CHOWN to give it away. */
+gboolean mh_set_owner_and_mode (const char *path, uid_t uid, gid_t gid, mode_t mode,
+                                GError **error);
+
+/* prlimit(2); @what names the process in messages. */
+gboolean mh_prlimit (pid_t pid, int resource, const struct rlimit *new_limit,
+                     struct rlimit *old_limit, const char *what, GError **error);
+
+/* pidfd_open(2); -1 with ENOSYS in the error where the kernel lacks it. */
+int mh_pidfd_open (pid_t pid, GError **error);
+
+/* Whether the process behind @pidfd has not exited yet: while it has not,
+ * its pid cannot have been given to another process. */
+gboolean mh_pidfd_is_running (int pidfd);
+
+/* CLOCK_BOOTTIME in microseconds: the clock process start times in
+ * /proc/PID/stat are counted on. */
+gint64 mh_boottime_usec (void);
 
 /* Closes @fd if it is >= 0 and sets it to -1; keeps errno. */
 void mh_close_fd (int *fd);

@@ -6,30 +6,49 @@
 #include "mh-error.h"
 
 gboolean
-mh_caps_keep_only (const int *keep, GError **error)
+mh_caps_keep_only (const int *required, const int *optional, char **missing, GError **error)
 {
+  g_autoptr (GArray) keep = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GString) absent = g_string_new (NULL);
+
+  *missing = NULL;
   if (capng_get_caps_process () != 0)
     return mh_set_errno_error (error, errno, "read this process's capabilities");
 
-  for (const int *cap = keep; *cap >= 0; cap++)
-    if (!capng_have_capability (CAPNG_EFFECTIVE, (unsigned int) *cap))
-      {
-        g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
-                     "the capability %s is missing: microvm-helperd must be started as root "
-                     "(by D-Bus activation or its systemd unit)",
-                     capng_capability_to_name ((unsigned int) *cap));
-        return FALSE;
-      }
+  for (const int *cap = required; *cap >= 0; cap++)
+    {
+      if (!capng_have_capability (CAPNG_EFFECTIVE, (unsigned int) *cap))
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
+                       "the capability %s is missing: microvm-helperd must be started as root "
+                       "(by D-Bus activation or its systemd unit)",
+                       capng_capability_to_name ((unsigned int) *cap));
+          return FALSE;
+        }
+      g_array_append_val (keep, *cap);
+    }
+  for (const int *cap = optional; *cap >= 0; cap++)
+    {
+      if (capng_have_capability (CAPNG_EFFECTIVE, (unsigned int) *cap))
+        g_array_append_val (keep, *cap);
+      else
+        g_string_append_printf (absent, "%scap_%s", absent->len > 0 ? ", " : "",
+                                capng_capability_to_name ((unsigned int) *cap));
+    }
 
   capng_clear (CAPNG_SELECT_BOTH);
-  for (const int *cap = keep; *cap >= 0; cap++)
-    if (capng_update (CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-                      (unsigned int) *cap) != 0)
-      {
-        g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "cannot keep capability %s",
-                     capng_capability_to_name ((unsigned int) *cap));
-        return FALSE;
-      }
+  for (guint i = 0; i < keep->len; i++)
+    {
+      unsigned int cap = (unsigned int) g_array_index (keep, int, i);
+
+      if (capng_update (CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET, cap) !=
+          0)
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "cannot keep capability %s",
+                       capng_capability_to_name (cap));
+          return FALSE;
+        }
+    }
   if (capng_apply (CAPNG_SELECT_BOTH) != 0)
     {
       g_set_error_literal (error, MH_ERROR, MH_ERROR_FAILED,
@@ -44,8 +63,8 @@ mh_caps_keep_only (const int *keep, GError **error)
     {
       gboolean wanted = FALSE;
 
-      for (const int *k = keep; *k >= 0; k++)
-        if ((unsigned int) *k == cap)
+      for (guint i = 0; i < keep->len; i++)
+        if ((unsigned int) g_array_index (keep, int, i) == cap)
           wanted = TRUE;
       if (!wanted && (capng_have_capability (CAPNG_EFFECTIVE, cap) ||
                       capng_have_capability (CAPNG_PERMITTED, cap)))
@@ -55,6 +74,8 @@ mh_caps_keep_only (const int *keep, GError **error)
           return FALSE;
         }
     }
+  if (absent->len > 0)
+    *missing = g_string_free (g_steal_pointer (&absent), FALSE);
   return TRUE;
 }
 

@@ -7,11 +7,14 @@
 
 G_BEGIN_DECLS
 
-/* Keeps exactly the capabilities in @keep (terminated by -1) and drops
- * every other one, for this thread and every thread created later: call
- * it before anything starts a thread.  Fails if a capability in @keep is
- * not held, or the drop does not take. */
-gboolean mh_caps_keep_only (const int *keep, GError **error);
+/* Keeps exactly the capabilities in @required and @optional (each
+ * terminated by -1) and drops every other one, for this thread and every
+ * thread created later: call it before anything starts a thread.  Fails if
+ * a capability in @required is not held, or the drop does not take.  An
+ * @optional one that is not held (the system's bounding set lacks it) is
+ * left out and named in @missing ("cap_sys_resource"; NULL when none). */
+gboolean mh_caps_keep_only (const int *required, const int *optional, char **missing,
+                            GError **error);
 
 /* "cap_net_admin" etc., the effective set of this thread. */
 char *mh_caps_describe (void);

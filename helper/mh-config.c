@@ -5,6 +5,7 @@
 
 #include "mh-error.h"
 #include "mh-ifname.h"
+#include "mh-pci-address.h"
 
 /* Every key this version understands, by group.  Anything else is an error
  * rather than a silently ignored typo. */
@@ -13,6 +14,7 @@ static const struct {
   const char *const keys[4];
 } known_keys[] = {
   { "Taps", { "MaxPerUser", "MaxTotal", "AllowedNames", NULL } },
+  { "PCI", { "Allow", "Deny", "MaxMemlock", NULL } },
 };
 
 MhConfig *
@@ -23,6 +25,7 @@ mh_config_new_default (void)
   config->path = g_strdup ("(built-in defaults)");
   config->max_taps_per_user = MH_CONFIG_DEFAULT_MAX_TAPS_PER_USER;
   config->max_taps_total = MH_CONFIG_DEFAULT_MAX_TAPS_TOTAL;
+  config->max_memlock = MH_CONFIG_DEFAULT_MAX_MEMLOCK;
   config->allowed_tap_specs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
   return config;
 }
@@ -35,6 +38,8 @@ mh_config_free (MhConfig *config)
   g_free (config->path);
   g_strfreev (config->allowed_tap_names);
   g_ptr_array_unref (config->allowed_tap_specs);
+  g_strfreev (config->pci_allow);
+  g_strfreev (config->pci_deny);
   g_free (config);
 }
 
@@ -70,8 +75,8 @@ check_known_keys (GKeyFile *file, const char *origin, GError **error)
       if (allowed == NULL)
         {
           g_autofree char *quoted = mh_quote_untrusted (groups[g], 40);
-          return config_error (error, origin, "unknown group [%s]; this version knows [Taps]",
-                               quoted);
+          return config_error (error, origin,
+                               "unknown group [%s]; this version knows [Taps] and [PCI]", quoted);
         }
 
       keys = g_key_file_get_keys (file, groups[g], NULL, NULL);
@@ -105,6 +110,71 @@ read_count (GKeyFile *file, const char *group, const char *key, guint *value, co
                            key, quoted, G_MAXUINT32);
     }
   *value = (guint) parsed;
+  return TRUE;
+}
+
+static gboolean
+read_bytes (GKeyFile *file, const char *group, const char *key, guint64 *value, const char *origin,
+            GError **error)
+{
+  g_autofree char *text = g_key_file_get_value (file, group, key, NULL);
+  guint64 parsed;
+
+  if (text == NULL)
+    return TRUE;
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &parsed, NULL))
+    {
+      g_autofree char *quoted = mh_quote_untrusted (text, 40);
+      return config_error (error, origin,
+                           "[%s] %s=%s is not a number of bytes (a plain whole number, e.g. "
+                           "8589934592 for 8 GiB)",
+                           group, key, quoted);
+    }
+  *value = parsed;
+  return TRUE;
+}
+
+/* Entries of [PCI] Allow/Deny: an address or vendor:device ids, stored in
+ * canonical form so matching is a string comparison. */
+static gboolean
+read_pci_list (GKeyFile *file, const char *key, GStrv *out, const char *origin, GError **error)
+{
+  g_auto (GStrv) entries = NULL;
+  g_autoptr (GStrvBuilder) kept = g_strv_builder_new ();
+
+  if (!g_key_file_has_key (file, "PCI", key, NULL))
+    return TRUE;
+
+  entries = g_key_file_get_string_list (file, "PCI", key, NULL, NULL);
+  for (gsize i = 0; entries != NULL && entries[i] != NULL; i++)
+    {
+      char *entry = g_strstrip (entries[i]);
+      g_autofree char *address = NULL;
+      guint16 vendor, device;
+
+      if (entry[0] == '\0')
+        continue;
+      address = mh_pci_address_canonicalize (entry, NULL);
+      if (address != NULL)
+        g_strv_builder_add (kept, address);
+      else if (mh_pci_id_parse (entry, &vendor, &device, NULL))
+        {
+          g_autofree char *ids = g_strdup_printf ("%04x:%04x", vendor, device);
+          g_strv_builder_add (kept, ids);
+        }
+      else
+        {
+          g_autofree char *quoted = mh_quote_untrusted (entry, 40);
+          return config_error (error, origin,
+                               "[PCI] %s: %s is neither a PCI address (0000:01:00.0) nor "
+                               "vendor:device ids (8086:10d3)",
+                               key, quoted);
+        }
+    }
+  /* As with AllowedNames=, a key that lists nothing means nothing, not
+   * "anything goes". */
+  *out = g_strv_builder_end (kept);
   return TRUE;
 }
 
@@ -159,7 +229,10 @@ mh_config_parse (const char *text, gsize length, const char *origin, GError **er
     return NULL;
   if (!read_count (file, "Taps", "MaxPerUser", &config->max_taps_per_user, origin, error) ||
       !read_count (file, "Taps", "MaxTotal", &config->max_taps_total, origin, error) ||
-      !read_name_patterns (file, config, origin, error))
+      !read_name_patterns (file, config, origin, error) ||
+      !read_pci_list (file, "Allow", &config->pci_allow, origin, error) ||
+      !read_pci_list (file, "Deny", &config->pci_deny, origin, error) ||
+      !read_bytes (file, "PCI", "MaxMemlock", &config->max_memlock, origin, error))
     return NULL;
 
   return g_steal_pointer (&config);
@@ -204,5 +277,37 @@ mh_config_check_tap_name (const MhConfig *config, const char *name, GError **err
                "the administrator allows only tap names matching %s (AllowedNames in %s); "
                "\"%s\" does not match",
                list[0] != '\0' ? list : "nothing", config->path, name);
+  return FALSE;
+}
+
+gboolean
+mh_config_check_pci_device (const MhConfig *config, const char *address, guint16 vendor,
+                            guint16 device, GError **error)
+{
+  g_autofree char *ids = g_strdup_printf ("%04x:%04x", vendor, device);
+
+  if (config->pci_deny != NULL)
+    for (gsize i = 0; config->pci_deny[i] != NULL; i++)
+      if (strcmp (config->pci_deny[i], address) == 0 || strcmp (config->pci_deny[i], ids) == 0)
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                       "the administrator does not allow binding %s (%s): it matches %s in "
+                       "Deny= of [PCI] in %s",
+                       address, ids, config->pci_deny[i], config->path);
+          return FALSE;
+        }
+
+  if (config->pci_allow == NULL)
+    return TRUE;
+  for (gsize i = 0; config->pci_allow[i] != NULL; i++)
+    if (strcmp (config->pci_allow[i], address) == 0 || strcmp (config->pci_allow[i], ids) == 0)
+      return TRUE;
+  {
+    g_autofree char *list = g_strjoinv (", ", config->pci_allow);
+    g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                 "the administrator allows binding only %s (Allow= of [PCI] in %s); %s (%s) is "
+                 "not listed",
+                 list[0] != '\0' ? list : "no device", config->path, address, ids);
+  }
   return FALSE;
 }

@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 #define MH_CONFIG_DEFAULT_MAX_TAPS_PER_USER 32
 #define MH_CONFIG_DEFAULT_MAX_TAPS_TOTAL 1024
+/* SetMemlockLimit is refused until the administrator sets [PCI] MaxMemlock:
+ * pinned memory cannot be swapped or reclaimed, so how much a user may
+ * pin is the administrator's decision, not a built-in guess. */
+#define MH_CONFIG_DEFAULT_MAX_MEMLOCK 0
 
 typedef struct {
   char *path;                   /* where it was read from, for messages */
@@ -18,6 +22,11 @@ typedef struct {
   guint max_taps_total;         /* [Taps] MaxTotal */
   GStrv allowed_tap_names;      /* [Taps] AllowedNames: glob patterns; NULL = any */
   GPtrArray *allowed_tap_specs; /* compiled GPatternSpec of the above */
+  /* [PCI] Allow and Deny: canonical addresses ("0000:01:00.0") and ids
+   * ("8086:10d3").  pci_allow NULL = any device; Deny wins over Allow. */
+  GStrv pci_allow;
+  GStrv pci_deny;
+  guint64 max_memlock; /* [PCI] MaxMemlock, bytes; 0 = SetMemlockLimit refused */
 } MhConfig;
 
 MhConfig *mh_config_new_default (void);
@@ -33,6 +42,12 @@ void mh_config_free (MhConfig *config);
 /* Whether the administrator allows a tap of this (already valid) name.
  * If not, sets MH_ERROR_REFUSED with a message listing the patterns. */
 gboolean mh_config_check_tap_name (const MhConfig *config, const char *name, GError **error);
+
+/* Whether the administrator allows binding the device at canonical
+ * @address with these ids.  If not, sets MH_ERROR_REFUSED naming the
+ * entry (or the missing one) and the file. */
+gboolean mh_config_check_pci_device (const MhConfig *config, const char *address, guint16 vendor,
+                                     guint16 device, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhConfig, mh_config_free)
 

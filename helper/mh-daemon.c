@@ -97,7 +97,8 @@ static gboolean
 is_idle (MhDaemon *daemon)
 {
   return daemon->pending_lookups == 0 && daemon->dispatcher->in_flight == 0 &&
-         mh_tap_service_is_idle (daemon->dispatcher->taps) && mh_leases_count (daemon->leases) == 0;
+         mh_tap_service_is_idle (daemon->dispatcher->taps) &&
+         mh_pci_service_is_idle (daemon->dispatcher->pci) && mh_leases_count (daemon->leases) == 0;
 }
 
 static gboolean
@@ -107,7 +108,8 @@ on_exit_check (gpointer user_data)
 
   /* Calls that reached us before the name was released are still served. */
   if (daemon->pending_lookups > 0 || daemon->dispatcher->in_flight > 0 ||
-      !mh_tap_service_is_idle (daemon->dispatcher->taps))
+      !mh_tap_service_is_idle (daemon->dispatcher->taps) ||
+      !mh_pci_service_is_idle (daemon->dispatcher->pci))
     return G_SOURCE_CONTINUE;
   g_message ("idle: exiting");
   g_main_loop_quit (daemon->loop);

@@ -5,13 +5,15 @@
 #include "mh-error.h"
 
 MhDispatcher *
-mh_dispatcher_new (const MhConfig *config, MhAuthorizer *authorizer, MhTapService *taps)
+mh_dispatcher_new (const MhConfig *config, MhAuthorizer *authorizer, MhTapService *taps,
+                   MhPciService *pci)
 {
   MhDispatcher *dispatcher = g_new0 (MhDispatcher, 1);
 
   dispatcher->config = config;
   dispatcher->authorizer = authorizer;
   dispatcher->taps = taps;
+  dispatcher->pci = pci;
   return dispatcher;
 }
 
@@ -106,6 +108,35 @@ on_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
   call->method->run (call);
 }
 
+/* prepare (and inspect) are done: ask polkit, then run. */
+static void
+authorize (MhCall *call)
+{
+  /* prepare may only make the check stricter (manage-all), never skip it. */
+  g_assert (call->method->action_id == NULL || call->action_id != NULL);
+
+  if (call->action_id == NULL)
+    {
+      call->method->run (call);
+      return;
+    }
+
+  mh_call_add_detail (call, "polkit.gettext_domain", "microvm-helper");
+  mh_authorizer_check_async (call->dispatcher->authorizer, call->caller, call->action_id,
+                             call->details, call->interactive, NULL, on_authorized, call);
+}
+
+void
+mh_call_inspected (MhCall *call, GError *error)
+{
+  if (error != NULL)
+    {
+      mh_call_return_error (call, error);
+      return;
+    }
+  authorize (call);
+}
+
 void
 mh_dispatcher_dispatch (MhDispatcher *dispatcher, const char *method_name, GVariant *parameters,
                         const MhCaller *caller, gboolean interactive, MhReplyFunc reply,
@@ -139,17 +170,10 @@ mh_dispatcher_dispatch (MhDispatcher *dispatcher, const char *method_name, GVari
       mh_call_return_error (call, error);
       return;
     }
-
-  /* prepare may only make the check stricter (manage-all), never skip it. */
-  g_assert (call->method->action_id == NULL || call->action_id != NULL);
-
-  if (call->action_id == NULL)
+  if (call->method->inspect != NULL)
     {
-      call->method->run (call);
+      call->method->inspect (call);
       return;
     }
-
-  mh_call_add_detail (call, "polkit.gettext_domain", "microvm-helper");
-  mh_authorizer_check_async (dispatcher->authorizer, call->caller, call->action_id, call->details,
-                             call->interactive, NULL, on_authorized, call);
+  authorize (call);
 }

@@ -12,6 +12,11 @@ typedef struct _MhLeases MhLeases;
 
 typedef void (*MhLeaseVanishedFunc) (const char *unique_name, gpointer user_data);
 
+/* Whether the client @unique_name of bus @bus_id is still connected; for
+ * reconciling recorded leases at start-up. */
+typedef gboolean (*MhLeaseAliveFunc) (const char *unique_name, const char *bus_id,
+                                      gpointer user_data);
+
 /* @connection may be NULL (fuzzing, unit tests): then nothing is watched
  * and names never vanish on their own. */
 MhLeases *mh_leases_new (GDBusConnection *connection, const char *bus_id,

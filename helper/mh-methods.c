@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mh-dispatch.h"
+#include "mh-pci-methods.h"
 #include "mh-tap-methods.h"
 
 static const MhMethod methods[] = {
@@ -16,6 +17,16 @@ static const MhMethod methods[] = {
     mh_tap_methods_run_delete_tap },
   /* Read-only: lists only the caller's own taps. */
   { "ListTaps", NULL, mh_tap_methods_prepare_list_taps, mh_tap_methods_run_list_taps },
+  /* The polkit details (vendor, class, driver...) are read from sysfs by
+   * the inspect step, off the main loop. */
+  { "BindPciDevice", MH_ACTION_BIND_PCI, mh_pci_methods_prepare_bind, mh_pci_methods_run_bind,
+    mh_pci_methods_inspect_bind },
+  { "ReleasePciDevice", MH_ACTION_BIND_PCI, mh_pci_methods_prepare_release,
+    mh_pci_methods_run_release, mh_pci_methods_inspect_release },
+  /* Read-only: lists only the caller's own devices. */
+  { "ListPciDevices", NULL, mh_pci_methods_prepare_list, mh_pci_methods_run_list },
+  { "SetMemlockLimit", MH_ACTION_BIND_PCI, mh_pci_methods_prepare_memlock,
+    mh_pci_methods_run_memlock },
 };
 
 const MhMethod *

@@ -63,9 +63,6 @@ GVariant *mh_tap_service_list_finish (MhTapService *service, GAsyncResult *resul
 /* The client @unique_name left the bus: delete the taps it leased. */
 void mh_tap_service_release_lease (MhTapService *service, const char *unique_name);
 
-typedef gboolean (*MhLeaseAliveFunc) (const char *unique_name, const char *bus_id,
-                                      gpointer user_data);
-
 /* At start-up, before serving: forget records whose interface is gone,
  * adopt taps recorded as "creating" that were fully made, delete leased
  * taps whose client is gone and watch the others again.  Synchronous. */

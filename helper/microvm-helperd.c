@@ -18,15 +18,26 @@
 #include "mh-dispatch.h"
 #include "mh-error.h"
 #include "mh-leases.h"
+#include "mh-pci-registry.h"
+#include "mh-pci-service.h"
+#include "mh-pci-sysfs.h"
 #include "mh-tap-backend.h"
 #include "mh-tap-registry.h"
 #include "mh-tap-service.h"
 
 #define DEFAULT_IDLE_TIMEOUT_S 60
 
-/* The capabilities the helper's work needs; everything else is dropped. */
-static const int kept_capabilities[] = {
+/* The capabilities the helper's work needs; everything else is dropped.
+ * The systemd unit's CapabilityBoundingSet= lists the same. */
+static const int required_capabilities[] = {
   CAP_NET_ADMIN, /* TUNSETIFF/TUNSETOWNER/TUNSETPERSIST, link up, delete */
+  CAP_CHOWN,     /* give /dev/vfio/N to the holder of a PCI device */
+  -1,
+};
+/* Kept where the system grants it (the unit does); containers often
+ * withhold it, and only SetMemlockLimit needs it. */
+static const int optional_capabilities[] = {
+  CAP_SYS_RESOURCE, /* SetMemlockLimit: prlimit on another user's process, raise the hard limit */
   -1,
 };
 
@@ -35,6 +46,8 @@ static gboolean opt_no_idle_exit;
 static int opt_idle_timeout = DEFAULT_IDLE_TIMEOUT_S;
 static char *opt_config = NULL;
 static char *opt_runtime_dir = NULL;
+static char *opt_sysfs_root = NULL;
+static char *opt_dev_root = NULL;
 static gboolean opt_version;
 
 static const GOptionEntry option_entries[] = {
@@ -47,12 +60,21 @@ static const GOptionEntry option_entries[] = {
     "Administrator's configuration (default " MH_CONFIG_FILE ")", "FILE" },
   { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_runtime_dir,
     "Directory for the registry (default " MH_RUNTIME_DIR ")", "DIR" },
+  { "sysfs-root", 0, 0, G_OPTION_ARG_FILENAME, &opt_sysfs_root,
+    "TEST ONLY: read and write PCI devices below DIR instead of /sys (the test suite's fake "
+    "PCI world); never used by the installed service",
+    "DIR" },
+  { "dev-root", 0, 0, G_OPTION_ARG_FILENAME, &opt_dev_root,
+    "TEST ONLY: find vfio group devices below DIR instead of /dev; never used by the installed "
+    "service",
+    "DIR" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL },
 };
 
 typedef struct {
   MhTapService *taps;
+  MhPciService *pci;
 } LeaseTarget;
 
 static void
@@ -61,6 +83,7 @@ on_lease_vanished (const char *unique_name, gpointer user_data)
   LeaseTarget *target = user_data;
 
   mh_tap_service_release_lease (target->taps, unique_name);
+  mh_pci_service_release_lease (target->pci, unique_name);
 }
 
 static void
@@ -72,27 +95,41 @@ on_service_idle (gpointer user_data)
 static gboolean
 on_terminate (gpointer user_data)
 {
-  g_message ("terminating on signal; leased taps stay recorded for the next start");
+  g_message ("terminating on signal; leased taps and devices stay recorded for the next start");
   g_main_loop_quit (user_data);
   return G_SOURCE_REMOVE;
 }
 
 /* A registry the helper cannot read must not stop it from serving, nor be
- * overwritten: keep it for the administrator and start empty (taps it
- * listed are then left alone, never deleted). */
+ * overwritten: keep it for the administrator and start empty (taps and
+ * devices it listed are then left alone, never deleted or given back). */
+static void
+move_registry_aside (const char *path, const GError *error)
+{
+  g_autofree char *aside =
+    g_strdup_printf ("%s.unreadable-%" G_GINT64_FORMAT, path, g_get_real_time () / G_USEC_PER_SEC);
+
+  g_critical ("%s; moved it to %s and starting with an empty registry", error->message, aside);
+  if (rename (path, aside) < 0)
+    g_critical ("cannot move the registry aside: %s", g_strerror (errno));
+}
+
 static void
 load_registry (MhTapRegistry *registry)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *aside = NULL;
 
-  if (mh_tap_registry_load (registry, &error))
-    return;
-  aside = g_strdup_printf ("%s.unreadable-%" G_GINT64_FORMAT, mh_tap_registry_get_path (registry),
-                           g_get_real_time () / G_USEC_PER_SEC);
-  g_critical ("%s; moved it to %s and starting with an empty registry", error->message, aside);
-  if (rename (mh_tap_registry_get_path (registry), aside) < 0)
-    g_critical ("cannot move the registry aside: %s", g_strerror (errno));
+  if (!mh_tap_registry_load (registry, &error))
+    move_registry_aside (mh_tap_registry_get_path (registry), error);
+}
+
+static void
+load_pci_registry (MhPciRegistry *registry)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!mh_pci_registry_load (registry, &error))
+    move_registry_aside (mh_pci_registry_get_path (registry), error);
 }
 
 int
@@ -108,9 +145,12 @@ main (int argc, char **argv)
   g_autoptr (MhDispatcher) dispatcher = NULL;
   g_autoptr (MhDaemon) daemon = NULL;
   g_autofree char *registry_path = NULL;
+  g_autofree char *pci_registry_path = NULL;
   g_autofree char *bus_id = NULL;
   g_autofree char *caps = NULL;
+  g_autofree char *missing_caps = NULL;
   MhTapService *taps;
+  MhPciService *pci;
   LeaseTarget lease_target = { NULL };
 
   setlocale (LC_ALL, "");
@@ -119,7 +159,8 @@ main (int argc, char **argv)
 
   context = g_option_context_new ("- privileged helper for running microVMs as a user");
   g_option_context_set_summary (
-    context, "Creates tap interfaces owned by the calling user over D-Bus, authorized by polkit.\n"
+    context, "Creates tap interfaces owned by the calling user and hands PCI devices to them\n"
+             "through vfio-pci, over D-Bus, authorized by polkit.\n"
              "Started by D-Bus activation; not meant to be run by hand.");
   g_option_context_add_main_entries (context, option_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -142,13 +183,17 @@ main (int argc, char **argv)
 
   /* Before any thread exists: capabilities are per thread, and threads
    * created later inherit the reduced sets. */
-  if (!mh_caps_keep_only (kept_capabilities, &error))
+  if (!mh_caps_keep_only (required_capabilities, optional_capabilities, &missing_caps, &error))
     {
       g_printerr ("microvm-helperd: %s\n", error->message);
       return EXIT_FAILURE;
     }
   caps = mh_caps_describe ();
   g_message ("microvm-helperd %s starting; kept capabilities: %s", MH_VERSION, caps);
+  if (missing_caps != NULL)
+    g_warning ("this system does not grant %s: SetMemlockLimit cannot raise hard limits, and "
+               "can change only processes the helper owns through a user namespace",
+               missing_caps);
 
   config = mh_config_load (opt_config != NULL ? opt_config : MH_CONFIG_FILE, &error);
   if (config == NULL)
@@ -165,6 +210,11 @@ main (int argc, char **argv)
       return EXIT_FAILURE;
     }
   registry_path = g_build_filename (opt_runtime_dir, "taps.registry", NULL);
+  pci_registry_path = g_build_filename (opt_runtime_dir, "pci.registry", NULL);
+  if (opt_sysfs_root != NULL || opt_dev_root != NULL)
+    g_message ("TEST MODE: PCI devices are read below %s and %s, not the real /sys and /dev",
+               opt_sysfs_root != NULL ? opt_sysfs_root : "/sys",
+               opt_dev_root != NULL ? opt_dev_root : "/dev");
 
   bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (bus == NULL)
@@ -186,14 +236,25 @@ main (int argc, char **argv)
     load_registry (registry);
     taps = mh_tap_service_new (config, registry, mh_tap_backend_kernel_new (), leases);
   }
+  {
+    MhPciRegistry *registry = mh_pci_registry_new (pci_registry_path);
+    load_pci_registry (registry);
+    pci = mh_pci_service_new (config, registry,
+                              mh_pci_sysfs_new (opt_sysfs_root != NULL ? opt_sysfs_root : "/sys",
+                                                opt_dev_root != NULL ? opt_dev_root : "/dev"),
+                              leases);
+  }
   lease_target.taps = taps;
+  lease_target.pci = pci;
   authorizer = mh_authorizer_new_polkit ();
-  dispatcher = mh_dispatcher_new (config, authorizer, taps);
+  dispatcher = mh_dispatcher_new (config, authorizer, taps, pci);
   daemon =
     mh_daemon_new (bus, dispatcher, leases, opt_no_idle_exit ? 0 : (guint) opt_idle_timeout, loop);
   mh_tap_service_set_idle_callback (taps, G_CALLBACK (on_service_idle), daemon);
+  mh_pci_service_set_idle_callback (pci, G_CALLBACK (on_service_idle), daemon);
 
   mh_tap_service_reconcile (taps, mh_daemon_name_is_alive, daemon);
+  mh_pci_service_reconcile (pci, mh_daemon_name_is_alive, daemon);
 
   if (!mh_daemon_start (daemon, &error))
     {
@@ -208,5 +269,6 @@ main (int argc, char **argv)
   g_clear_pointer (&daemon, mh_daemon_free);
   g_clear_pointer (&dispatcher, mh_dispatcher_free);
   mh_tap_service_free (taps);
+  mh_pci_service_free (pci);
   return EXIT_SUCCESS;
 }

@@ -12,10 +12,12 @@ build_packages=(
     xsltproc docbook-xsl docbook-xml bash-completion
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
-# veths and foreign taps, util-linux for unshare/setpriv.
+# veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
+# fake PCI world (test-only), pci.ids for the device names polkit is told.
 test_packages=(
     dbus-daemon polkitd iproute2 util-linux procps clang-format
     qemu-system-x86 systemd python3
+    libfuse3-dev fuse3 pci.ids
 )
 demo_packages=()
 

@@ -15,21 +15,40 @@
  *                             -> "ok" | "errno <n> <text>"
  *   unique-name               -> "ok <this connection's unique name>"
  *   whoami                    -> "ok <uid>"
+ *   pid                       -> "ok <pid>"
+ *   open-vfio PATH            open a VFIO group device and keep it open, as
+ *                             a hypervisor does -> "ok" | "errno <n> <text>"
+ *   close-vfio                close what open-vfio opened -> "ok"
+ *   memlock SOFT HARD         set this process's RLIMIT_MEMLOCK (it can
+ *                             only lower it) -> "ok" | "errno <n> <text>"
+ *
+ * Started as `mh-test-agent --userns UID GID USER` (by root) it first
+ * moves into a new user namespace owned by root with an identity uid/gid
+ * map, then becomes UID:GID with USER's groups.  Nothing changes for the
+ * bus or polkit (they see the same uid), but root, as the namespace's
+ * owner, may now prlimit() it without CAP_SYS_RESOURCE, which the test
+ * machines withhold; see tests/integration/test-pci.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <grp.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mh-error.h"
 #include "mh-helper1-generated.h"
 
 static GDBusConnection *bus;
+static GArray *held_fds;
 
 static void reply (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
@@ -176,14 +195,119 @@ do_open_tap (char *rest)
   reply ("ok");
 }
 
+static void
+do_open_vfio (const char *path)
+{
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      reply ("errno %d open %s: %s", errsv, path, g_strerror (errsv));
+      return;
+    }
+  g_array_append_val (held_fds, fd);
+  reply ("ok");
+}
+
+static void
+do_close_vfio (void)
+{
+  for (guint i = 0; i < held_fds->len; i++)
+    close (g_array_index (held_fds, int, i));
+  g_array_set_size (held_fds, 0);
+  reply ("ok");
+}
+
+static void
+do_memlock (const char *args)
+{
+  unsigned long long soft, hard;
+  struct rlimit limit;
+
+  if (sscanf (args, "%llu %llu", &soft, &hard) != 2)
+    {
+      reply ("error (usage) memlock SOFT HARD");
+      return;
+    }
+  limit.rlim_cur = soft;
+  limit.rlim_max = hard;
+  if (setrlimit (RLIMIT_MEMLOCK, &limit) < 0)
+    {
+      int errsv = errno;
+      reply ("errno %d setrlimit: %s", errsv, g_strerror (errsv));
+      return;
+    }
+  reply ("ok");
+}
+
+static void
+write_map (pid_t pid, const char *name)
+{
+  static const char map[] = "0 0 4294967295\n";
+  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, name);
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  /* A map must be written in one write(2). */
+  if (fd < 0 || write (fd, map, strlen (map)) != (ssize_t) strlen (map))
+    {
+      fprintf (stderr, "mh-test-agent: write %s: %s\n", path, g_strerror (errno));
+      _exit (1);
+    }
+  close (fd);
+}
+
+/* See the top of the file. */
+static void
+enter_user_namespace (uid_t uid, gid_t gid, const char *user)
+{
+  int go[2], mapped[2];
+  pid_t self = getpid ();
+  pid_t child;
+  char byte = 0;
+  int status = 0;
+
+  if (pipe (go) < 0 || pipe (mapped) < 0)
+    g_error ("pipe: %s", g_strerror (errno));
+  child = fork ();
+  if (child < 0)
+    g_error ("fork: %s", g_strerror (errno));
+  if (child == 0)
+    {
+      /* Still in the parent namespace: write the maps once it exists. */
+      if (read (go[0], &byte, 1) != 1)
+        _exit (1);
+      write_map (self, "uid_map");
+      write_map (self, "gid_map");
+      if (write (mapped[1], &byte, 1) != 1)
+        _exit (1);
+      _exit (0);
+    }
+  if (unshare (CLONE_NEWUSER) < 0)
+    g_error ("unshare(CLONE_NEWUSER): %s", g_strerror (errno));
+  if (write (go[1], &byte, 1) != 1 || read (mapped[0], &byte, 1) != 1)
+    g_error ("the helper process did not map the namespace");
+  waitpid (child, &status, 0);
+  if (initgroups (user, gid) < 0 || setresgid (gid, gid, gid) < 0 || setresuid (uid, uid, uid) < 0)
+    g_error ("cannot become %s: %s", user, g_strerror (errno));
+  close (go[0]);
+  close (go[1]);
+  close (mapped[0]);
+  close (mapped[1]);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   char line[1 << 17];
 
+  if (argc == 5 && strcmp (argv[1], "--userns") == 0)
+    enter_user_namespace ((uid_t) atoi (argv[2]), (gid_t) atoi (argv[3]), argv[4]);
+
   /* Register the helper's error names so replies carry them. */
   (void) mh_error_quark ();
+  held_fds = g_array_new (FALSE, FALSE, sizeof (int));
 
   bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (bus == NULL)
@@ -206,6 +330,14 @@ main (int argc, char **argv)
         reply ("ok %s", g_dbus_connection_get_unique_name (bus));
       else if (strcmp (line, "whoami") == 0)
         reply ("ok %u", (guint) getuid ());
+      else if (strcmp (line, "pid") == 0)
+        reply ("ok %d", (int) getpid ());
+      else if (g_str_has_prefix (line, "open-vfio "))
+        do_open_vfio (line + 10);
+      else if (strcmp (line, "close-vfio") == 0)
+        do_close_vfio ();
+      else if (g_str_has_prefix (line, "memlock "))
+        do_memlock (line + 8);
       else
         reply ("error (usage) unknown command");
     }

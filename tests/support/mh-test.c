@@ -70,8 +70,8 @@ read_line (MhTestAgent *agent)
   return line;
 }
 
-MhTestAgent *
-mh_test_agent_new (const char *user)
+static MhTestAgent *
+agent_start (const char *user, gboolean in_user_namespace)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *reuid = g_strdup_printf ("--reuid=%s", uid_of (user));
@@ -80,11 +80,15 @@ mh_test_agent_new (const char *user)
     g_build_filename (g_getenv ("MH_BUILD_ROOT"), "tests", "mh-test-agent", NULL);
   g_autofree char *ready = NULL;
   MhTestAgent *agent = g_new0 (MhTestAgent, 1);
+  const GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE;
 
   agent->user = g_strdup (user);
-  agent->process =
-    g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                      "setpriv", reuid, regid, "--init-groups", agent_path, NULL);
+  if (in_user_namespace)
+    agent->process = g_subprocess_new (flags, &error, agent_path, "--userns", uid_of (user),
+                                       uid_of (user), user, NULL);
+  else
+    agent->process =
+      g_subprocess_new (flags, &error, "setpriv", reuid, regid, "--init-groups", agent_path, NULL);
   g_assert_no_error (error);
   agent->from_agent = g_data_input_stream_new (g_subprocess_get_stdout_pipe (agent->process));
   agent->to_agent = g_subprocess_get_stdin_pipe (agent->process);
@@ -94,6 +98,18 @@ mh_test_agent_new (const char *user)
     g_error ("agent %s did not start: %s", user, ready);
   g_assert_cmpstr (ready + 6, ==, uid_of (user));
   return agent;
+}
+
+MhTestAgent *
+mh_test_agent_new (const char *user)
+{
+  return agent_start (user, FALSE);
+}
+
+MhTestAgent *
+mh_test_agent_new_in_user_namespace (const char *user)
+{
+  return agent_start (user, TRUE);
 }
 
 GPid
@@ -705,4 +721,18 @@ mh_test_root_bus (void)
                                                 NULL, NULL, &error);
   g_assert_no_error (error);
   return bus;
+}
+
+gboolean
+mh_test_root_has_capability (guint cap)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 bounding;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "\nCapBnd:\t");
+  g_assert_nonnull (line);
+  bounding = g_ascii_strtoull (line + strlen ("\nCapBnd:\t"), NULL, 16);
+  return (bounding >> cap & 1) != 0;
 }

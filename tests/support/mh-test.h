@@ -21,6 +21,9 @@ void mh_test_init (int *argc, char ***argv);
 
 /* Starts an agent as @user (alice, bob, mallory, carol, dave). */
 MhTestAgent *mh_test_agent_new (const char *user);
+/* The same, inside a new user namespace owned by root with identity maps
+ * (see mh-test-agent.c): for prlimit() without CAP_SYS_RESOURCE. */
+MhTestAgent *mh_test_agent_new_in_user_namespace (const char *user);
 void mh_test_agent_free (MhTestAgent *agent);
 /* SIGKILL and reap: the agent's bus connection ends abruptly. */
 void mh_test_agent_kill (MhTestAgent *agent);
@@ -108,6 +111,9 @@ GArray *mh_test_find_processes (const char *comm, gint64 uid);
 gint64 mh_test_process_uid (GPid pid);
 /* Waits up to @timeout_ms until no such process is left. */
 gboolean mh_test_wait_no_process (const char *comm, guint timeout_ms);
+/* Whether this (root) process's bounding set holds capability @cap: what
+ * the system grants at all. */
+gboolean mh_test_root_has_capability (guint cap);
 
 /* A fresh GDBusConnection as root (for watching names). */
 GDBusConnection *mh_test_root_bus (void);

@@ -25,6 +25,57 @@ test_defaults (void)
   missing = mh_config_load ("/nonexistent/helper.conf", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (missing->max_taps_per_user, ==, 32);
+
+  /* PCI: any device, no memory locking until the administrator says how
+   * much. */
+  g_assert_null (empty->pci_allow);
+  g_assert_null (empty->pci_deny);
+  g_assert_cmpuint (empty->max_memlock, ==, 0);
+  g_assert_true (mh_config_check_pci_device (empty, "0000:01:00.0", 0x8086, 0x10d3, NULL));
+}
+
+static void
+test_pci_values (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) denied = NULL;
+  g_autoptr (GError) unlisted = NULL;
+  g_autoptr (MhConfig) config = parse ("[PCI]\nAllow=01:00.0; 8086:1520 ;0000:AB:00.1;10DE:1EB8\n"
+                                       "Deny=8086:1520;0000:ab:00.1\nMaxMemlock= 17179869184 \n",
+                                       &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->max_memlock, ==, G_GUINT64_CONSTANT (17179869184));
+  /* Entries are stored canonically, and matched by address or by ids. */
+  g_assert_cmpstr (config->pci_allow[0], ==, "0000:01:00.0");
+  g_assert_cmpstr (config->pci_allow[2], ==, "0000:ab:00.1");
+  g_assert_cmpstr (config->pci_allow[3], ==, "10de:1eb8");
+  g_assert_true (mh_config_check_pci_device (config, "0000:01:00.0", 0x8086, 0x10d3, NULL));
+  g_assert_true (mh_config_check_pci_device (config, "0000:42:00.0", 0x10de, 0x1eb8, NULL));
+  /* Deny wins over Allow, by ids or by address. */
+  g_assert_false (mh_config_check_pci_device (config, "0000:04:10.0", 0x8086, 0x1520, &denied));
+  g_assert_error (denied, MH_ERROR, MH_ERROR_REFUSED);
+  g_assert_nonnull (strstr (denied->message, "matches 8086:1520 in Deny="));
+  g_assert_false (mh_config_check_pci_device (config, "0000:ab:00.1", 0x1234, 0x5678, NULL));
+  /* Allow is a list of the only devices allowed. */
+  g_assert_false (mh_config_check_pci_device (config, "0000:02:00.0", 0x8086, 0x56a0, &unlisted));
+  g_assert_error (unlisted, MH_ERROR, MH_ERROR_REFUSED);
+  g_assert_nonnull (strstr (unlisted->message, "allows binding only 0000:01:00.0, 8086:1520"));
+  g_assert_nonnull (strstr (unlisted->message, "test.conf"));
+}
+
+static void
+test_pci_empty_allow (void)
+{
+  g_autoptr (MhConfig) config = parse ("[PCI]\nAllow=\n", NULL);
+  g_autoptr (MhConfig) deny_only = parse ("[PCI]\nDeny=0000:01:00.0\n", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (config);
+  g_assert_false (mh_config_check_pci_device (config, "0000:01:00.0", 0x8086, 0x10d3, &error));
+  g_assert_nonnull (strstr (error->message, "allows binding only no device"));
+  g_assert_false (mh_config_check_pci_device (deny_only, "0000:01:00.0", 0x8086, 0x10d3, NULL));
+  g_assert_true (mh_config_check_pci_device (deny_only, "0000:01:00.1", 0x8086, 0x10d3, NULL));
 }
 
 static void
@@ -81,6 +132,13 @@ test_rejected (void)
   check_rejected ("[Taps]\nMaxTotal=99999999999\n", "not a whole number");
   check_rejected ("[Taps]\nAllowedNames=a/b\n", "not a pattern");
   check_rejected ("not a key file", "test.conf");
+  check_rejected ("[PCI]\nAlow=0000:01:00.0\n", "unknown key \"Alow\" in [PCI]");
+  check_rejected ("[PCI]\nAllow=0000:01:20.0\n", "neither a PCI address");
+  check_rejected ("[PCI]\nDeny=8086:10d\n", "neither a PCI address");
+  check_rejected ("[PCI]\nDeny=8086\n", "neither a PCI address");
+  check_rejected ("[PCI]\nMaxMemlock=-1\n", "not a number of bytes");
+  check_rejected ("[PCI]\nMaxMemlock=8G\n", "not a number of bytes");
+  check_rejected ("[PCI]\nMaxMemlock=99999999999999999999\n", "not a number of bytes");
 }
 
 int
@@ -91,5 +149,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/values", test_values);
   g_test_add_func ("/config/empty-allow-list", test_empty_allow_list_allows_nothing);
   g_test_add_func ("/config/rejected", test_rejected);
+  g_test_add_func ("/config/pci-values", test_pci_values);
+  g_test_add_func ("/config/pci-empty-allow", test_pci_empty_allow);
   return g_test_run ();
 }
