@@ -12,6 +12,7 @@
 #include "mu-polkit-agent.h"
 #include "mu-run.h"
 #include "mu-runner.h"
+#include "mu-size.h"
 #include "mu-user-config.h"
 
 static const struct {
@@ -61,6 +62,7 @@ mu_command_parse (GOptionContext *context, int *argc, char ***argv)
 static char *opt_name;
 static char *opt_virtiofsd;
 static int opt_shutdown_timeout = 0;
+static char *opt_memlock;
 static gboolean opt_no_ask_password;
 static gboolean opt_allow_root;
 
@@ -71,6 +73,8 @@ static const GOptionEntry run_entries[] = {
     "The virtiofsd to use (default: from $PATH, /usr/libexec, /usr/lib/qemu)", "PATH" },
   { "shutdown-timeout", 0, 0, G_OPTION_ARG_INT, &opt_shutdown_timeout,
     "Seconds to wait after bin/microvm-shutdown before SIGTERM (default 60)", "SECONDS" },
+  { "memlock", 0, 0, G_OPTION_ARG_STRING, &opt_memlock,
+    "Locked memory the VM needs for PCI passthrough (its RAM + 1G per device)", "SIZE" },
   { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &opt_no_ask_password,
     "Never ask for a password: fail if polkit wants one", NULL },
   { "allow-root", 0, 0, G_OPTION_ARG_NONE, &opt_allow_root,
@@ -135,6 +139,14 @@ mu_command_run (int argc, char **argv)
   else if (config->shutdown_timeout_s > 0)
     options.shutdown_timeout_s = (guint) config->shutdown_timeout_s;
   options.virtiofsd = opt_virtiofsd;
+  options.memlock = config->memlock;
+  if (opt_memlock != NULL && !mu_parse_size (opt_memlock, &options.memlock))
+    {
+      g_printerr ("microvm-user run: --memlock=%s is not a size such as 6G or 512M, or "
+                  "unlimited\n",
+                  opt_memlock);
+      return 2;
+    }
   options.configured_virtiofsd = config->virtiofsd;
 
   if (options.interactive && runner->taps->len > 0)

@@ -251,3 +251,158 @@ mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* Calls whose reply carries nothing but success; @doing names the step in
+ * error messages ("bind the PCI device 0000:01:00.0"). */
+typedef struct {
+  char *doing;
+  gboolean missing_is_success;
+} SimpleCall;
+
+static void
+simple_call_free (gpointer data)
+{
+  SimpleCall *call = data;
+
+  g_free (call->doing);
+  g_free (call);
+}
+
+static void
+on_simple_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SimpleCall *call = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && call->missing_is_success &&
+      g_error_matches (error, MH_ERROR, MH_ERROR_NOT_FOUND))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  if (reply == NULL)
+    {
+      translate_error (&error, call->doing);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&reply), (GDestroyNotify) g_variant_unref);
+}
+
+static void
+simple_call (MuHelperClient *client, const char *method, GVariant *args,
+             const GVariantType *reply_type, GDBusCallFlags flags, SimpleCall *call,
+             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_task_data (task, call, simple_call_free);
+  g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, method, args,
+                          reply_type, flags, PRIVILEGED_CALL_TIMEOUT, NULL, on_simple_call_done,
+                          task);
+}
+
+static SimpleCall *simple_call_new (gboolean missing_is_success, const char *format, ...)
+  G_GNUC_PRINTF (2, 3);
+
+static SimpleCall *
+simple_call_new (gboolean missing_is_success, const char *format, ...)
+{
+  SimpleCall *call = g_new0 (SimpleCall, 1);
+  va_list args;
+
+  va_start (args, format);
+  call->doing = g_strdup_vprintf (format, args);
+  va_end (args);
+  call->missing_is_success = missing_is_success;
+  return call;
+}
+
+void
+mu_helper_client_list_pci_async (MuHelperClient *client, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  simple_call (client, "ListPciDevices", NULL, G_VARIANT_TYPE ("(a(sa{sv}))"),
+               G_DBUS_CALL_FLAGS_NONE, simple_call_new (FALSE, "list your PCI devices"), callback,
+               user_data);
+}
+
+GPtrArray *
+mu_helper_client_list_pci_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
+{
+  g_autoptr (GVariant) reply = g_task_propagate_pointer (G_TASK (result), error);
+  g_autoptr (GVariantIter) iter = NULL;
+  GPtrArray *addresses;
+  const char *address;
+
+  if (reply == NULL)
+    return NULL;
+  addresses = g_ptr_array_new_with_free_func (g_free);
+  g_variant_get (reply, "(a(sa{sv}))", &iter);
+  while (g_variant_iter_next (iter, "(&s@a{sv})", &address, NULL))
+    g_ptr_array_add (addresses, g_strdup (address));
+  return addresses;
+}
+
+void
+mu_helper_client_bind_pci_async (MuHelperClient *client, const char *address,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  GVariantBuilder options;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "release_on_disconnect", g_variant_new_boolean (TRUE));
+  simple_call (client, "BindPciDevice", g_variant_new ("(sa{sv})", address, &options),
+               G_VARIANT_TYPE ("(s)"), call_flags (client),
+               simple_call_new (FALSE, "bind the PCI device %s", address), callback, user_data);
+}
+
+char *
+mu_helper_client_bind_pci_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
+{
+  g_autoptr (GVariant) reply = g_task_propagate_pointer (G_TASK (result), error);
+  char *path = NULL;
+
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(s)", &path);
+  return path;
+}
+
+void
+mu_helper_client_release_pci_async (MuHelperClient *client, const char *address,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  simple_call (client, "ReleasePciDevice", g_variant_new ("(s)", address), NULL,
+               G_DBUS_CALL_FLAGS_NONE,
+               simple_call_new (TRUE, "give back the PCI device %s", address), callback, user_data);
+}
+
+gboolean
+mu_helper_client_release_pci_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
+{
+  g_autoptr (GVariant) reply = g_task_propagate_pointer (G_TASK (result), error);
+
+  return reply != NULL || !g_task_had_error (G_TASK (result));
+}
+
+void
+mu_helper_client_set_memlock_async (MuHelperClient *client, guint64 bytes,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  simple_call (
+    client, "SetMemlockLimit", g_variant_new ("(t)", bytes), NULL, call_flags (client),
+    simple_call_new (FALSE, "raise the locked-memory limit to %" G_GUINT64_FORMAT " bytes", bytes),
+    callback, user_data);
+}
+
+gboolean
+mu_helper_client_set_memlock_finish (MuHelperClient *client, GAsyncResult *result, GError **error)
+{
+  g_autoptr (GVariant) reply = g_task_propagate_pointer (G_TASK (result), error);
+
+  return reply != NULL;
+}

@@ -39,6 +39,30 @@ void mu_helper_client_delete_tap_async (MuHelperClient *client, const char *name
 gboolean mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result,
                                              GError **error);
 
+/* Addresses of the PCI devices the caller holds now. */
+void mu_helper_client_list_pci_async (MuHelperClient *client, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+GPtrArray *mu_helper_client_list_pci_finish (MuHelperClient *client, GAsyncResult *result,
+                                             GError **error);
+
+/* BindPciDevice, leased to this connection; returns the /dev/vfio/N path. */
+void mu_helper_client_bind_pci_async (MuHelperClient *client, const char *address,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+char *mu_helper_client_bind_pci_finish (MuHelperClient *client, GAsyncResult *result,
+                                        GError **error);
+
+/* ReleasePciDevice, without a password prompt (the lease releases it when
+ * this connection closes anyway); a device already given back is fine. */
+void mu_helper_client_release_pci_async (MuHelperClient *client, const char *address,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gboolean mu_helper_client_release_pci_finish (MuHelperClient *client, GAsyncResult *result,
+                                              GError **error);
+
+void mu_helper_client_set_memlock_async (MuHelperClient *client, guint64 bytes,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gboolean mu_helper_client_set_memlock_finish (MuHelperClient *client, GAsyncResult *result,
+                                              GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MuHelperClient, mu_helper_client_free)
 
 G_END_DECLS

@@ -51,16 +51,6 @@ mu_run_preflight (Run *run, GError **error)
                    runner->given_path, runner->macvtaps->len, first->id, first->link);
       return FALSE;
     }
-  if (runner->pci_devices->len > 0)
-    {
-      g_set_error (error, MU_ERROR, MU_ERROR_UNSUPPORTED,
-                   "%s/share/microvm/pci-devices lists %u PCI device(s) (%s), but PCI "
-                   "passthrough is not supported yet by this version of microvm-user; remove "
-                   "microvm.devices from the VM to run it",
-                   runner->given_path, runner->pci_devices->len,
-                   (const char *) runner->pci_devices->pdata[0]);
-      return FALSE;
-    }
   if (runner->usb_devices->len > 0)
     mu_progress ("note: share/microvm/usb-devices lists %u USB device(s); they are passed by "
                  "the hypervisor itself and need device permissions set by your administrator",

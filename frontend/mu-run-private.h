@@ -53,6 +53,9 @@ struct _Run {
   gint64 reconnect_deadline;
   GPtrArray *taps_existing; /* reused: left as they were */
   GPtrArray *taps_created;  /* ours: deleted at the end */
+  GPtrArray *devices_held;  /* the user's already: left as they were */
+  GPtrArray *devices_bound; /* ours: given back at the end */
+  guint next_device;
 
   MuVirtiofsd *virtiofsd;
   GPtrArray *shares; /* Share */
@@ -82,6 +85,10 @@ void mu_run_begin_teardown (Run *run);
 void mu_run_start_hypervisor (Run *run);
 void mu_run_start_shares (Run *run);
 void mu_run_share_free (gpointer data);
+void mu_run_start_devices (Run *run);
+void mu_run_release_devices (Run *run);
+/* Marks one teardown step done (pair of run->pending++). */
+void mu_run_teardown_step_done (Run *run);
 gboolean mu_run_preflight (Run *run, GError **error);
 
 G_END_DECLS

@@ -172,8 +172,8 @@ on_bus_closed (gpointer user_data)
 /* ------------------------------------------------------------------ */
 /* Teardown: virtiofsd, taps, state */
 
-static void
-teardown_step_done (Run *run)
+void
+mu_run_teardown_step_done (Run *run)
 {
   if (--run->pending > 0)
     return;
@@ -192,7 +192,7 @@ on_tap_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
     mu_warning ("%s; the helper removes it when this program exits", error->message);
   else if (run->bus_lost)
     mu_progress ("the taps are gone");
-  teardown_step_done (run);
+  mu_run_teardown_step_done (run);
 }
 
 typedef struct {
@@ -222,7 +222,7 @@ on_virtiofsd_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
     g_source_remove (stopping->kill_source);
   g_object_unref (stopping->process);
   g_free (stopping);
-  teardown_step_done (run);
+  mu_run_teardown_step_done (run);
 }
 
 static void
@@ -281,7 +281,7 @@ on_reconnect_attempt (gpointer user_data)
       run->helper = client;
       delete_created_taps (run);
     }
-  teardown_step_done (run);
+  mu_run_teardown_step_done (run);
   return G_SOURCE_REMOVE;
 }
 
@@ -301,6 +301,10 @@ mu_run_begin_teardown (Run *run)
   run->pending = 1; /* released at the end of this function */
   for (guint i = 0; i < run->shares->len; i++)
     stop_virtiofsd (run, run->shares->pdata[i]);
+  /* The hypervisor has exited (or never started): the helper would refuse
+   * to give back a device a hypervisor still holds. */
+  if (!run->bus_lost)
+    mu_run_release_devices (run);
   if (run->taps_created != NULL && run->taps_created->len > 0)
     {
       if (run->bus_lost)
@@ -315,7 +319,7 @@ mu_run_begin_teardown (Run *run)
       else
         delete_created_taps (run);
     }
-  teardown_step_done (run);
+  mu_run_teardown_step_done (run);
 }
 
 /* ------------------------------------------------------------------ */
@@ -402,7 +406,7 @@ on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_add (run->taps_created, g_strdup (run->runner->taps->pdata[i]));
   mu_progress ("taps ready: %u made for this run, %u of yours reused", run->taps_created->len,
                run->runner->taps->len - run->taps_created->len);
-  mu_run_start_shares (run);
+  mu_run_start_devices (run);
 }
 
 static void
@@ -432,7 +436,7 @@ start_taps (Run *run)
 {
   if (run->runner->taps->len == 0)
     {
-      mu_run_start_shares (run);
+      mu_run_start_devices (run);
       return;
     }
   mu_helper_client_list_taps_async (run->helper, on_taps_listed, run);
@@ -453,6 +457,8 @@ run_clear (Run *run)
   g_clear_pointer (&run->virtiofsd, mu_virtiofsd_free);
   g_clear_pointer (&run->taps_existing, g_ptr_array_unref);
   g_clear_pointer (&run->taps_created, g_ptr_array_unref);
+  g_clear_pointer (&run->devices_held, g_ptr_array_unref);
+  g_clear_pointer (&run->devices_bound, g_ptr_array_unref);
   /* Closing our bus connection ends the leases: anything the helper made
    * for this run and we could not delete is removed now. */
   g_clear_pointer (&run->helper, mu_helper_client_free);
@@ -474,6 +480,7 @@ mu_run (MuRunner *runner, const char *name, const MuRunOptions *options, GError 
   run.phase = PHASE_STARTING;
   run.shares = g_ptr_array_new_with_free_func (mu_run_share_free);
   run.taps_created = g_ptr_array_new_with_free_func (g_free);
+  run.devices_bound = g_ptr_array_new_with_free_func (g_free);
   mu_output_set_vm (name);
 
   if (!mu_run_preflight (&run, error))
@@ -507,7 +514,7 @@ mu_run (MuRunner *runner, const char *name, const MuRunOptions *options, GError 
       return -1;
     }
 
-  if (runner->taps->len > 0)
+  if (runner->taps->len > 0 || runner->pci_devices->len > 0)
     {
       run.helper = mu_helper_client_new (options->interactive, error);
       if (run.helper == NULL)

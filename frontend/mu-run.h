@@ -23,6 +23,7 @@ typedef struct {
   guint socket_timeout_s;           /* for every virtiofsd socket to listen */
   const char *virtiofsd;            /* --virtiofsd, may be NULL */
   const char *configured_virtiofsd; /* from the user's config, may be NULL */
+  guint64 memlock;                  /* RLIMIT_MEMLOCK for PCI passthrough, 0 = not given */
 } MuRunOptions;
 
 void mu_run_options_init (MuRunOptions *options);

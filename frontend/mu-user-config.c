@@ -2,6 +2,7 @@
 
 #include "mh-error.h"
 #include "mu-error.h"
+#include "mu-size.h"
 
 void
 mu_user_config_free (MuUserConfig *config)
@@ -23,7 +24,7 @@ config_error (GError **error, const char *path, const char *what)
 static gboolean
 check_keys (GKeyFile *file, const char *path, GError **error)
 {
-  static const char *const run_keys[] = { "Virtiofsd", "ShutdownTimeout", NULL };
+  static const char *const run_keys[] = { "Virtiofsd", "ShutdownTimeout", "MemLock", NULL };
   g_auto (GStrv) groups = g_key_file_get_groups (file, NULL);
 
   for (gsize g = 0; groups[g] != NULL; g++)
@@ -42,7 +43,7 @@ check_keys (GKeyFile *file, const char *path, GError **error)
           {
             g_autofree char *quoted = mh_quote_untrusted (keys[k], 40);
             g_autofree char *what = g_strdup_printf (
-              "unknown key %s in [run]; known keys: Virtiofsd, ShutdownTimeout", quoted);
+              "unknown key %s in [run]; known keys: Virtiofsd, ShutdownTimeout, MemLock", quoted);
             return config_error (error, path, what);
           }
     }
@@ -56,6 +57,7 @@ mu_user_config_load (GError **error)
   g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
   g_autofree char *timeout = NULL;
+  g_autofree char *memlock = NULL;
 
   config->path = g_build_filename (g_get_user_config_dir (), "microvm", "microvm-user.conf", NULL);
   if (!g_key_file_load_from_file (file, config->path, G_KEY_FILE_NONE, &local_error))
@@ -80,6 +82,13 @@ mu_user_config_load (GError **error)
           return NULL;
         }
       config->shutdown_timeout_s = (int) seconds;
+    }
+  memlock = g_key_file_get_string (file, "run", "MemLock", NULL);
+  if (memlock != NULL && !mu_parse_size (memlock, &config->memlock))
+    {
+      config_error (error, config->path,
+                    "[run] MemLock= must be a size such as 6G or 512M, or unlimited");
+      return NULL;
     }
   return g_steal_pointer (&config);
 }

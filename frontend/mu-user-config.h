@@ -4,6 +4,7 @@
  *   [run]
  *   Virtiofsd=/path/to/virtiofsd
  *   ShutdownTimeout=60
+ *   MemLock=6G
  *
  * Command-line options win over it.  Unknown keys are errors (a typo
  * should not be silently ignored). */
@@ -17,6 +18,7 @@ typedef struct {
   char *path;
   char *virtiofsd;        /* NULL: not set */
   int shutdown_timeout_s; /* 0: not set */
+  guint64 memlock;        /* 0: not set */
 } MuUserConfig;
 
 MuUserConfig *mu_user_config_load (GError **error);

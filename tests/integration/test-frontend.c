@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mh-test-pci.h"
 #include "mh-test.h"
 
 typedef struct {
@@ -603,20 +604,113 @@ test_unsupported_devices (void)
 
   spec.name = "devices";
   runner = make_runner (&spec);
-  write_file (runner, "share/microvm/pci-devices", "01:00.0\n", 0644);
+  write_file (runner, "share/microvm/macvtap-interfaces", "vm-mv aa:bb:cc:00:11:22 eth0 bridge\n",
+              0644);
   write_file (runner, "share/microvm/usb-devices", "vendorid=0x0bda,productid=0x2838\n", 0644);
   status =
     mh_test_run_as ("alice", &run_output, (const char *const[]){ binary, "run", runner, NULL });
   g_assert_cmpint (status, ==, 1);
-  g_assert_nonnull (strstr (run_output, "lists 1 PCI device(s) (0000:01:00.0), but PCI "
-                                        "passthrough is not supported yet"));
+  g_assert_nonnull (strstr (run_output, "lists 1 macvtap interface(s) (vm-mv on eth0), which "
+                                        "microvm-user does not support yet"));
   status = mh_test_run_as ("alice", &inspect_output,
                            (const char *const[]){ binary, "inspect", runner, NULL });
   g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (strstr (inspect_output, "pci devices: 0000:01:00.0\n"));
+  g_assert_nonnull (strstr (inspect_output, "macvtap:     vm-mv on eth0 (bridge, "
+                                            "aa:bb:cc:00:11:22): not supported yet\n"));
   g_assert_nonnull (strstr (inspect_output, "usb devices: vendorid=0x0bda,productid=0x2838 (not "
                                             "acted on)\n"));
   g_assert_cmpint (mh_test_helper_pid (), ==, 0);
+}
+
+/* A runner passing through the fake world's network card 0000:01:00.0
+ * (e1000e, alone in IOMMU group 1), which the test rules let the group
+ * microvm bind without a password. */
+static char *
+make_pci_runner (const char *name)
+{
+  RunnerSpec spec = full_spec;
+  g_autofree char *runner = NULL;
+  g_autofree char *hypervisor = g_strdup_printf ("--open %s", "/run/mh-fakepci/dev/vfio/1");
+
+  spec.name = name;
+  spec.hypervisor = hypervisor;
+  runner = make_runner (&spec);
+  write_file (runner, "share/microvm/pci-devices", "01:00.0\n", 0644);
+  return g_steal_pointer (&runner);
+}
+
+static void
+test_pci_passthrough (void)
+{
+  g_autofree char *runner = NULL;
+  g_autofree char *output = user_path ("alice", "frontend.log");
+  g_autofree char *report = report_path ("pci");
+  g_autofree char *log = NULL;
+  g_autoptr (GSubprocess) frontend = NULL;
+  g_autofree char *spec = mh_test_pci_standard_spec (TRUE);
+
+  mh_test_pci_start (spec, NULL);
+  runner = make_pci_runner ("pci");
+  /* 4 MiB is below the 8 MiB limit the user has: nothing to raise. */
+  frontend = start_run ("alice", runner, output, "--memlock=4M");
+  if (!mh_test_wait_file_contains (report, "ready\n", 20000))
+    {
+      g_file_get_contents (output, &log, NULL, NULL);
+      g_error ("the VM did not start:\n%s", log);
+    }
+  /* The hypervisor holds the group, which the helper handed to alice. */
+  g_assert_true (mh_test_file_contains (report, "open /run/mh-fakepci/dev/vfio/1 ok\n"));
+  mh_test_pci_assert_driver ("0000:01:00.0", "vfio-pci");
+  mh_test_pci_assert_node_owner (1, MH_TEST_UID_ALICE);
+
+  g_subprocess_send_signal (frontend, SIGTERM);
+  g_assert_cmpint (mh_test_wait_exit (frontend, 30000), ==, 0);
+  g_file_get_contents (output, &log, NULL, NULL);
+  g_test_message ("%s", log);
+  g_assert_nonnull (strstr (log, "PCI device 0000:01:00.0 is yours: "
+                                 "/run/mh-fakepci/dev/vfio/1"));
+  g_assert_nonnull (strstr (log, "giving back the PCI devices bound for this run (0000:01:00.0)"));
+  /* Given back after the hypervisor let go, to the driver it had. */
+  g_assert_true (mh_test_pci_wait_driver ("0000:01:00.0", "e1000e", 5000));
+  g_assert_false (mh_test_pci_node_exists (1));
+  mh_test_pci_assert_no_violation ();
+  g_assert_true (mh_test_pci_wait_registry ("0000:01:00.0", FALSE, 5000));
+  assert_nothing_left ((const char *const[]){ "vm-f0", "vm-f1", NULL });
+}
+
+static void
+test_pci_memlock (void)
+{
+  g_autofree char *runner = NULL;
+  g_autofree char *binary = microvm_user_path ();
+  g_autofree char *no_size = NULL;
+  g_autofree char *refused = NULL;
+  g_autofree char *report = report_path ("pcimem");
+  g_autofree char *spec = mh_test_pci_standard_spec (TRUE);
+
+  mh_test_pci_start (spec, NULL);
+  runner = make_pci_runner ("pcimem");
+
+  /* Without a size: said what to give, before the VM starts. */
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &no_size, (const char *const[]){ binary, "run", runner, NULL }), ==,
+    1);
+  g_assert_nonnull (strstr (no_size, "PCI passthrough pins all of the VM's memory, and your "
+                                     "locked-memory limit is 8388608 bytes: give --memlock=SIZE"));
+
+  /* More than the user has, and the administrator set no MaxMemlock. */
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &refused,
+                    (const char *const[]){ binary, "run", "--memlock=6G", runner, NULL }),
+    ==, 1);
+  g_test_message ("%s", refused);
+  g_assert_nonnull (strstr (refused, "microvm-user: cannot raise the locked-memory limit to "
+                                     "6442450944 bytes: "));
+  /* Nothing started, and the device went back. */
+  g_assert_false (g_file_test (report, G_FILE_TEST_EXISTS));
+  g_assert_true (mh_test_pci_wait_driver ("0000:01:00.0", "e1000e", 5000));
+  mh_test_pci_assert_no_violation ();
+  assert_nothing_left ((const char *const[]){ "vm-f0", "vm-f1", NULL });
 }
 
 /* Evaluates a Python expression over the parsed JSON document `d`. */
@@ -894,6 +988,8 @@ main (int argc, char **argv)
   g_test_add_func ("/frontend/malformed-layouts", test_malformed_layouts);
   g_test_add_func ("/frontend/socket-path-too-long", test_socket_path_too_long);
   g_test_add_func ("/frontend/unsupported-devices", test_unsupported_devices);
+  g_test_add_func ("/frontend/pci-passthrough", test_pci_passthrough);
+  g_test_add_func ("/frontend/pci-memlock", test_pci_memlock);
   g_test_add_func ("/frontend/list-and-inspect", test_list_and_inspect);
   g_test_add_func ("/frontend/install-start-status-stop", test_install_start_status_stop);
   g_test_add_func ("/frontend/hypervisor-crash", test_hypervisor_crash);

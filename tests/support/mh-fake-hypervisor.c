@@ -12,6 +12,8 @@
  *   --exit-code N        exit with N right after "ready"
  *   --ignore-shutdown    do not act on the shutdown request (SIGUSR1)
  *   --crash              die of SIGSEGV right after "ready"
+ *   --open PATH          open PATH and keep it open (a VFIO group, as qemu
+ *                        holds it for passthrough)
  *
  * It writes its pid to ./hypervisor.pid; the test runner's
  * bin/microvm-shutdown sends it SIGUSR1, standing in for QMP
@@ -141,6 +143,14 @@ main (int argc, char **argv)
         ignore_shutdown = 1;
       else if (strcmp (argv[i], "--crash") == 0)
         crash = 1;
+      else if (strcmp (argv[i], "--open") == 0 && i + 1 < argc)
+        {
+          const char *path = argv[++i];
+          if (open (path, O_RDWR | O_CLOEXEC) < 0)
+            say ("open %s error %s", path, strerror (errno));
+          else
+            say ("open %s ok", path);
+        }
       else if (strcmp (argv[i], "--report") == 0)
         i++;
     }
