@@ -81,28 +81,54 @@ parse_args() {
 
 # --- Debian packages -------------------------------------------------------
 
-# The kernel apt offers for this release: what the linux-image-amd64
-# meta-package depends on (e.g. linux-image-6.1.0-56-amd64).
-resolve_kernel_package() {
-    if [[ -n "${DEMO_KERNEL_PACKAGE:-}" ]]; then
-        echo "$DEMO_KERNEL_PACKAGE"
-        return
-    fi
-    local pkg
-    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null \
-          | sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -n 1)
-    [[ -n "$pkg" ]] || die "apt knows no linux-image-6.1.0-*-amd64 through linux-image-amd64: run 'apt-get update' (as root) first, or set DEMO_KERNEL_PACKAGE"
-    echo "$pkg"
+# Prints "PACKAGE VERSION ARCH DEPENDS" (tab separated) for the candidate
+# of each PACKAGE, in one apt-cache call: each call costs about half a
+# second, most of a warm build.
+apt_candidates() {
+    apt-cache show --no-all-versions "$@" 2>/dev/null | awk -F': ' '
+        function flush() { if (p != "") print p "\t" v "\t" a "\t" d; p = v = a = d = "" }
+        /^Package: / { p = $2 }
+        /^Version: / { v = $2 }
+        /^Architecture: / { a = $2 }
+        /^Depends: / { d = $2 }
+        /^$/ { flush() }
+        END { flush() }'
 }
 
-# Prints the path of PKG's candidate .deb in the cache, downloading it with
+# Sets kernel_pkg/kernel_version/kernel_arch and busybox_version/busybox_arch
+# from apt's candidates.  The kernel is the one apt offers for this release:
+# what the linux-image-amd64 meta-package depends on (e.g.
+# linux-image-6.1.0-56-amd64 (= 6.1.192-2)), unless DEMO_KERNEL_PACKAGE says
+# otherwise.
+resolve_packages() {
+    local candidates meta_depends line
+    local -a query=(linux-image-amd64 busybox-static)
+    [[ -z "${DEMO_KERNEL_PACKAGE:-}" ]] || query+=("$DEMO_KERNEL_PACKAGE")
+    candidates=$(apt_candidates "${query[@]}")
+    line=$(awk -F'\t' '$1 == "busybox-static"' <<<"$candidates")
+    IFS=$'\t' read -r _ busybox_version busybox_arch _ <<<"$line"
+    if [[ -n "${DEMO_KERNEL_PACKAGE:-}" ]]; then
+        line=$(awk -F'\t' -v k="$DEMO_KERNEL_PACKAGE" '$1 == k' <<<"$candidates")
+        IFS=$'\t' read -r kernel_pkg kernel_version kernel_arch _ <<<"$line"
+        [[ -n "$kernel_pkg" ]] || die "apt has no candidate for DEMO_KERNEL_PACKAGE=$DEMO_KERNEL_PACKAGE"
+    else
+        meta_depends=$(awk -F'\t' '$1 == "linux-image-amd64" { print $4 }' <<<"$candidates")
+        if [[ "$meta_depends" =~ (linux-image-6\.1\.0-[0-9]+-amd64)\ \(=\ ([^\)]+)\) ]]; then
+            kernel_pkg=${BASH_REMATCH[1]}
+            kernel_version=${BASH_REMATCH[2]}
+            kernel_arch=amd64
+        else
+            die "apt offers no linux-image-6.1.0-*-amd64 through linux-image-amd64 (depends: '${meta_depends}'): run 'apt-get update' (as root) first, or set DEMO_KERNEL_PACKAGE"
+        fi
+    fi
+    [[ -n "$busybox_version" ]] || die "apt has no candidate for busybox-static: run 'apt-get update' (as root) first"
+}
+
+# Prints the path of PKG=VERSION's .deb in the cache, downloading it with
 # apt-get download if it is not there yet.  apt-get download names the file
 # NAME_VERSION_ARCH.deb with ':' in VERSION written as %3a.
 fetch_deb() {
-    local pkg=$1 version arch file
-    version=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
-    arch=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Architecture: //p' | head -n 1)
-    [[ -n "$version" && -n "$arch" ]] || die "apt has no candidate for $pkg: run 'apt-get update' (as root) first"
+    local pkg=$1 version=$2 arch=$3 file
     file=$cache_dir/${pkg}_${version//:/%3a}_${arch}.deb
     if [[ -s "$file" ]]; then
         log "cached: $(basename "$file")"
@@ -240,11 +266,13 @@ write_microvm_run() {
     fi
     run_lines=()
     add_line -name "$name"
-    # microvm.nix's machine (few legacy devices, PCIe for virtio-pci and
-    # vhost-user-fs-pci, ACPI for the power button), KVM where it works and
-    # TCG otherwise.  Unlike microvm.nix we keep the PIT: without KVM there is
-    # no kvm-clock, and the kernel hangs at boot unable to calibrate the TSC.
-    add_line -M microvm,accel=kvm:tcg,acpi=on,pcie=on,pic=off,pit=on,rtc=on,usb=off,mem-merge=on
+    # q35 rather than microvm.nix's "microvm" machine: without KVM (no
+    # kvm-clock) the kernel calibrates its TSC against the PIT, which fails
+    # often under TCG on a busy host; q35 has an HPET and an ACPI PM timer
+    # to fall back on, the microvm machine has neither and the boot then
+    # hangs.  q35 also has the ACPI power button the guest waits for.
+    # KVM where it works, TCG otherwise ($accel: see below).
+    run_lines+=('-M "q35,accel=$accel,sata=off,smbus=off,vmport=off"')
     add_line -cpu max -m "${MEM_MB}M" -smp "$smp"
     add_line -nodefaults -no-user-config -no-reboot -display none
     # Serial console on the terminal; Ctrl-C goes to the guest, not to qemu
@@ -283,6 +311,18 @@ write_microvm_run() {
 set -euo pipefail
 runner=\$(cd "\$(dirname "\$(readlink -f "\$0")")/.." && pwd -P)
 system=\$runner/$system_rel
+# KVM only when a hardware vendor module drives it.  Some hosts have a
+# /dev/kvm from kvm-pvm (a paravirtual KVM for guests built for it): qemu
+# opens it happily and a stock Debian kernel then hangs before its first
+# message.  Everywhere else TCG, slower but it works unprivileged.
+# MICROVM_DEMO_ACCEL overrides the choice (e.g. "tcg" or "kvm").
+if [[ -n "\${MICROVM_DEMO_ACCEL:-}" ]]; then
+    accel=\$MICROVM_DEMO_ACCEL
+elif [[ -d /sys/module/kvm_intel || -d /sys/module/kvm_amd ]]; then
+    accel=kvm:tcg
+else
+    accel=tcg
+fi
 exec qemu-system-x86_64 \\
 $body
     -kernel "\$system/vmlinuz" -initrd "\$system/initrd.gz" "\$@"
@@ -359,10 +399,11 @@ SHUTDOWN
 
 main() {
     parse_args "$@"
-    local kernel_pkg kernel_deb busybox_deb kernel_tree busybox_tree kver
-    kernel_pkg=$(resolve_kernel_package)
-    kernel_deb=$(fetch_deb "$kernel_pkg")
-    busybox_deb=$(fetch_deb busybox-static)
+    local kernel_pkg kernel_version kernel_arch busybox_version busybox_arch
+    local kernel_deb busybox_deb kernel_tree busybox_tree kver
+    resolve_packages
+    kernel_deb=$(fetch_deb "$kernel_pkg" "$kernel_version" "$kernel_arch")
+    busybox_deb=$(fetch_deb busybox-static "$busybox_version" "$busybox_arch")
     kernel_tree=$(extract_deb "$kernel_deb")
     busybox_tree=$(extract_deb "$busybox_deb")
 

@@ -27,7 +27,7 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "$0")/../.." && pwd -P)
 readonly USER_NAME=alice
 readonly HOST_ADDR=169.254.100.1/16   # the guest (build-runner.sh) pings this
-readonly READY_TIMEOUT_S=180          # boot under TCG takes ~7 s; be generous on a loaded machine
+readonly READY_TIMEOUT_S=120          # boot under TCG takes ~7 s; be generous on a loaded machine
 readonly EXIT_TIMEOUT_S=30
 
 step() { echo "== $*"; }
@@ -184,7 +184,11 @@ wait_until_ready() {
     until grep -q 'demo-guest: ready' "$logs/console.log" 2>/dev/null; do
         kill -0 "$qemu_pid" 2>/dev/null || { cat "$logs/console.log" >&2; die "qemu exited before the guest was ready"; }
         grep -q 'demo-guest: FAILED' "$logs/console.log" 2>/dev/null && die "the guest failed (see above)"
-        ((SECONDS < deadline)) || die "the guest was not ready within ${READY_TIMEOUT_S} s"
+        if ((SECONDS >= deadline)); then
+            echo "--- last lines of the console:" >&2
+            tail -n 20 "$logs/console.log" >&2
+            die "the guest was not ready within ${READY_TIMEOUT_S} s"
+        fi
         sleep 0.1
     done
     ready_after=$(elapsed_since "$vm_started")
