@@ -198,11 +198,11 @@ wait_until_ready() {
 check_guest_work() {
     step "checking what the guest did"
     local ping_line file=$state/share/hello-from-guest.txt owner
-    ping_line=$(grep -o 'demo-guest: ping: .*' "$logs/console.log" || true)
+    ping_line=$(sed -n 's/^demo-guest: ping: //p' "$logs/console.log")
     if grep -q 'demo-guest: ping OK' "$logs/console.log"; then
-        info "ping from the guest to ${HOST_ADDR%/*}: OK (${ping_line#demo-guest: ping: })"
+        info "ping from the guest to ${HOST_ADDR%/*}: OK ($ping_line)"
     else
-        failures+=("ping: ${ping_line:-no result line}")
+        failures+=("the guest's ping of ${HOST_ADDR%/*} got no answer: ${ping_line:-no result line}")
     fi
     if [[ -f "$file" ]]; then
         owner=$(stat -c %U "$file")

@@ -67,7 +67,7 @@ fetch_debs() {
     # Only this run's packages get unpacked: drop any left by an older run.
     rm -rf "$dir/debs"
     mkdir -p "$dir/debs"
-    if [[ -z "$(ls "$dir/apt/lists/" 2>/dev/null | grep _Packages)" ]]; then
+    if ! compgen -G "$dir/apt/lists/*_Packages*" >/dev/null; then
         log "reading the $SUITE package lists (into $dir/apt/lists)"
         private_apt update >&2
     fi
