@@ -134,9 +134,10 @@ create_taps() {
 # lives under /run (as here: the sandbox's home directories are there).  Its
 # relative socket path still resolves in the state directory, the working
 # directory.  It also insists on dropping supplementary groups (setgroups),
-# which an unprivileged user namespace forbids: it only starts for a user
-# with no supplementary groups.  A frontend cannot arrange that; here root
-# starts it as alice with her groups cleared.
+# which an unprivileged user namespace forbids: started this way it only
+# runs for a user with no supplementary groups, so here root starts it as
+# alice with her groups cleared.  (microvm-user instead makes setgroups a
+# no-op with a seccomp filter, which a shell script cannot do.)
 start_virtiofsd() {
     local dir tag source socket as_cmd
     virtiofsd_pids=()
