@@ -19,7 +19,16 @@ test_packages=(
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
 )
-demo_packages=()
+# The demo microVM (examples/demo): qemu runs it (qemu-system-x86 brings
+# qemu-system-common with the C virtiofsd and qemu-system-data with the
+# microvm machine's firmware); build-runner.sh unpacks Debian packages it
+# fetches with apt-get download (the kernel and busybox-static are NOT
+# installed) and needs modinfo (kmod) and cpio for the initramfs; socat is
+# what bin/microvm-shutdown speaks QMP with; busctl (systemd) asks the
+# helper for taps in the prototype.
+demo_packages=(
+    qemu-system-x86 socat cpio kmod systemd
+)
 
 want=${1:-all}
 packages=("${build_packages[@]}")
