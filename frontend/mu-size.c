@@ -9,9 +9,9 @@ mu_parse_size (const char *text, guint64 *bytes)
     const char *suffix;
     guint shift;
   } units[] = {
-    { "", 0 },    { "b", 0 },    { "k", 10 },   { "kb", 10 }, { "kib", 10 },
-    { "m", 20 },  { "mb", 20 },  { "mib", 20 }, { "g", 30 },  { "gb", 30 },
-    { "gib", 30 }, { "t", 40 }, { "tb", 40 },  { "tib", 40 },
+    { "", 0 },     { "b", 0 },   { "k", 10 },   { "kb", 10 },  { "kib", 10 },
+    { "m", 20 },   { "mb", 20 }, { "mib", 20 }, { "g", 30 },   { "gb", 30 },
+    { "gib", 30 }, { "t", 40 },  { "tb", 40 },  { "tib", 40 },
   };
   g_autofree char *lower = NULL;
   guint64 number = 0;

@@ -1,0 +1,154 @@
+#!/bin/bash
+# Boots the demo microVM as the unprivileged user alice with
+# `microvm-user run`, inside the test sandbox (tests/sandbox/mh-sandbox:
+# private bus, real polkitd, the real helper), and checks what a user would
+# want to see:
+#   - the tap the helper made is owned by alice,
+#   - the guest pings the host side of the tap,
+#   - a file the guest writes through virtiofs appears owned by alice,
+#   - `microvm-user stop` powers it off gracefully (bin/microvm-shutdown),
+#   - no tap, no process and no registry entry is left.
+# Exits 0 only if all of that happened.  Prints the wall time of each phase.
+#
+#   run-demo.sh --runner DIR [--virtiofsd PATH] [--quiet]
+#
+# DIR is a runner built by build-runner.sh (it is copied into alice's home,
+# which the sandbox keeps on its own tmpfs).  Run as root inside the sandbox.
+set -euo pipefail
+
+runner_source=""
+virtiofsd=""
+quiet=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --runner) runner_source=$2; shift 2 ;;
+        --virtiofsd) virtiofsd=$2; shift 2 ;;
+        --quiet) quiet=1; shift ;;
+        *) echo "run-demo.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+[[ -n "$runner_source" && -d "$runner_source" ]] || { echo "run-demo.sh: give --runner DIR" >&2; exit 2; }
+[[ -n "${MH_SANDBOX_DIR:-}" ]] || { echo "run-demo.sh: run me inside tests/sandbox/mh-sandbox" >&2; exit 2; }
+
+readonly HOST_ADDR=169.254.100.1/16
+readonly USER_NAME=alice
+home="$MH_SANDBOX_DIR/home/$USER_NAME"
+uid=$(id -u "$USER_NAME")
+runner="$home/$(basename "$runner_source")"
+log="$home/microvm-user.log"
+microvm_user="$MH_BUILD_ROOT/frontend/microvm-user"
+failures=0
+
+start_ns=$(date +%s%N)
+last_ns=$start_ns
+say() { echo "demo: $*"; }
+ok() { echo "demo:   ok    $*"; }
+bad() { echo "demo:   FAIL  $*"; failures=$((failures + 1)); }
+timing=()
+phase_done() { # phase_done NAME: records the time since the previous phase
+    local now
+    now=$(date +%s%N)
+    timing+=("$(printf '%-38s %6d ms' "$1" $(((now - last_ns) / 1000000)))")
+    last_ns=$now
+}
+as_user() {
+    setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups \
+        env -i HOME="$home" USER="$USER_NAME" XDG_RUNTIME_DIR="/run/user/$uid" \
+        PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"
+}
+wait_until() { # wait_until SECONDS COMMAND...: polls every 20 ms
+    local deadline=$(($(date +%s) + $1)); shift
+    until "$@"; do
+        (($(date +%s) < deadline)) || return 1
+        sleep 0.02
+    done
+}
+frontend_alive() { kill -0 "$frontend" 2>/dev/null; }
+log_has() { grep -q -- "$1" "$log" 2>/dev/null; }
+ready_or_gone() { log_has "demo-guest: ready" || ! frontend_alive; }
+
+# Stream the VM's console and the frontend's progress, indented.
+show_log() {
+    if [[ -z "$quiet" ]]; then
+        tail -n +1 -F "$log" 2>/dev/null | sed -u 's/^/    | /' &
+        tail_pid=$!
+    fi
+}
+stop_log() { [[ -n "${tail_pid:-}" ]] && kill "$tail_pid" 2>/dev/null; tail_pid=""; }
+trap stop_log EXIT
+
+cp -a "$runner_source" "$runner"
+chown -R "$USER_NAME:" "$runner"
+tap=$(grep -v '^ *$' "$runner/share/microvm/tap-interfaces" | head -n 1)
+vm=$(basename "$runner" | sed 's/^microvm-qemu-//')
+state_dir="$home/.local/state/microvm/$vm"
+: >"$log"; chown "$USER_NAME:" "$log"
+
+say "as $USER_NAME (uid $uid), not root: microvm-user run $(basename "$runner")${virtiofsd:+ --virtiofsd=$virtiofsd}"
+show_log
+as_user "$microvm_user" run ${virtiofsd:+--virtiofsd="$virtiofsd"} "$runner" >>"$log" 2>&1 &
+frontend=$!
+
+# The host side of the tap gets its link-local address from root, as a
+# bridge or the host's network configuration would give it on a real host:
+# the helper only makes the tap.
+if wait_until 60 test -e "/sys/class/net/$tap"; then
+    phase_done "taps from the helper (incl. polkit)"
+    ip addr add "$HOST_ADDR" dev "$tap"
+else
+    bad "no tap $tap appeared"
+fi
+
+wait_until 30 bash -c "grep -q 'every virtiofsd socket is listening\|starting bin/microvm-run' '$log' || ! kill -0 $frontend 2>/dev/null" || true
+phase_done "virtiofsd ready"
+wait_until 180 ready_or_gone || true
+phase_done "hypervisor start to guest ready"
+stop_log
+
+echo
+say "checks while the VM runs:"
+owner=$(cat "/sys/class/net/$tap/owner" 2>/dev/null || echo "?")
+if [[ "$owner" == "$uid" ]]; then ok "tap $tap was made by microvm-helperd and is owned by uid $owner ($USER_NAME)"
+else bad "tap $tap owner is '$owner', not $uid"; fi
+if log_has "demo-guest: ping OK"; then ok "the guest pinged the host side of the tap: $(grep -o 'demo-guest: ping: .*' "$log" | head -n 1 | sed 's/demo-guest: ping: //')"
+else bad "the guest did not get an answer from ${HOST_ADDR%/*}"; fi
+shared_file="$state_dir/share/hello-from-guest.txt"
+if [[ -f "$shared_file" ]]; then
+    file_owner=$(stat -c %U "$shared_file")
+    if [[ "$file_owner" == "$USER_NAME" ]]; then ok "the guest wrote $shared_file through virtiofs; owner $file_owner: \"$(cat "$shared_file")\""
+    else bad "$shared_file is owned by $file_owner, not $USER_NAME"; fi
+else bad "the guest's file $shared_file did not appear"; fi
+if log_has "FAILED"; then bad "the guest reported: $(grep FAILED "$log" | head -n 1)"; fi
+
+echo
+say "as $USER_NAME: microvm-user stop $vm   (runs bin/microvm-shutdown: QMP system_powerdown)"
+stop_start=$(date +%s%N)
+last_ns=$stop_start
+if as_user "$microvm_user" stop "$vm" >/dev/null 2>&1; then :; else bad "microvm-user stop failed"; fi
+status=0
+wait "$frontend" || status=$?
+phase_done "graceful shutdown and cleanup"
+grep -E "demo-guest: (power button|powering off)|hypervisor exited|deleting the taps" "$log" | sed 's/^/    | /' || true
+if [[ $status -eq 0 ]] && log_has "demo-guest: power button pressed"; then ok "the guest powered off on the ACPI power button; microvm-user exited 0"
+else bad "microvm-user exited $status$(log_has 'power button pressed' || echo ', the guest never saw the power button')"; fi
+
+echo
+say "checks after the stop:"
+if wait_until 5 test ! -e "/sys/class/net/$tap"; then ok "tap $tap is gone"; else bad "tap $tap is still there"; fi
+left=$(pgrep -u "$USER_NAME" -a . || true)
+if [[ -z "$left" ]]; then ok "no process of $USER_NAME is left (qemu, virtiofsd)"; else bad "processes left: $left"; fi
+if ! grep -q "name=" /run/microvm-helper/taps.registry 2>/dev/null; then ok "the helper's registry is empty"
+else bad "the helper's registry still lists: $(grep name= /run/microvm-helper/taps.registry)"; fi
+
+echo
+say "wall time of each phase:"
+printf 'demo:   %s\n' "${timing[@]}"
+total_ms=$((($(date +%s%N) - start_ns) / 1000000))
+echo
+if [[ $failures -eq 0 ]]; then
+    say "PASSED: booted, pinged, shared a file and shut down as $USER_NAME, nothing left (${total_ms} ms)"
+    exit 0
+fi
+say "FAILED: $failures check(s) failed; the whole log: $log"
+sed 's/^/    | /' "$log"
+exit 1
