@@ -22,10 +22,13 @@ function need(name) {
 function ms(us) { return (us == "" ? "–" : sprintf("%.2f ms", us / 1000)) }
 function x(a, b) { return (b == 0 ? "–" : sprintf("%.2f×", a / b)) }
 function yesno(ok) { return ok ? "yes" : "**no**" }
+# p99 cells made by pm() carry the min column too; others get "–" for it.
 function row(what, median, p99, compared, target, met) {
+    if (index(p99, "|") == 0) p99 = p99 " | –"
     printf "| %s | %s | %s | %s | %s | %s |\n", what, median, p99, compared, target, met
 }
-function section(title) { printf "| **%s** | | | | | |\n", title }
+function pm(name) { return ms(p99[name]) " | " ms(mn[name]) }
+function section(title) { printf "| **%s** | | | | | | |\n", title }
 function kib(v) { return sprintf("%d KiB", v) }
 # CPU time per call from /proc (10 ms ticks over the whole series): where
 # the time goes when wall times are noisy.
@@ -48,6 +51,7 @@ $1 == "info" {
 $1 == "series" {
     if (!($2 in med)) {
         med[$2] = field($0, "median_us"); p99[$2] = field($0, "p99_us"); n[$2] = field($0, "n")
+        mn[$2] = field($0, "min_us")
     }
     next
 }
@@ -62,9 +66,9 @@ END {
           "polkit_default_yes polkit_default_challenge polkit_norules_default_yes concurrent_8 " \
           "concurrent_8_rate create_tap_serial_rate ip_create_parallel_8 scale_1 scale_16 " \
           "scale_64 scale_256 kernel_scale_1 kernel_scale_16 kernel_scale_64 kernel_scale_256 " \
-          "create_tap_busy delete_tap_busy frontend_start host_start frontend_stop host_stop virtiofsd_ready " \
+          "create_tap_busy delete_tap_busy lease_release_256 registry_save_1 registry_save_2000 frontend_start host_start frontend_stop host_stop virtiofsd_ready " \
           "virtiofsd_help helper_rss_idle helper_fds_idle helper_rss_after_churn " \
-          "helper_fds_after_churn helper_rss_leased256 helper_fds_leased256 churn_rate " \
+          "helper_fds_after_churn helper_rss_after_churn2 helper_rss_leased256 helper_fds_leased256 churn_rate " \
           "churn_calls frontend_rss_running helper_rss_running", names, " ")
     for (i in names) need(names[i])
     if (missing != "") {
@@ -83,42 +87,44 @@ END {
     printf "- %s\n", info["versions"]
     printf "- load average at start / end: %s / %s\n", info["load_start"], info["load_end"]
     print ""
-    print "Times are medians and 99th percentiles over the samples (n in the"
-    print "notes); every ratio compares medians measured in this same run."
+    print "Times are medians, 99th percentiles and minima over the samples (n in"
+    print "the notes); every ratio and target compares medians measured in this"
+    print "same run, except the scale flatness, which compares minima (the least"
+    print "disturbed runs) because only a few runs per size are made."
     print ""
-    print "| measurement | median | p99 | compared with (same run) | target | met |"
-    print "|---|---|---|---|---|---|"
+    print "| measurement | median | p99 | min | compared with (same run) | target | met |"
+    print "|---|---|---|---|---|---|---|"
 
     section("1. Tap setup (per call)")
     row("kernel work alone: open, TUNSETIFF, TUNSETOWNER, up, TUNSETPERSIST, close (the limit)",
-        ms(K), ms(p99["kernel_create"]), "1.00× (baseline)", "–", "–")
+        ms(K), pm("kernel_create"), "1.00× (baseline)", "–", "–")
     row("iproute2, as the host module: `ip tuntap add … user U vnet_hdr` + `ip link set … up`",
-        ms(IP), ms(p99["ip_create"]), x(IP, K) " kernel", "–", "–")
+        ms(IP), pm("ip_create"), x(IP, K) " kernel", "–", "–")
     row("polkit CheckAuthorization alone (alice, manage-taps, .rules says yes)",
-        ms(P), ms(p99["polkit_rules_yes"]), x(P, K) " kernel", "–", "–")
+        ms(P), pm("polkit_rules_yes"), x(P, K) " kernel", "–", "–")
     t = P + 1000
-    row("CreateTap over D-Bus, real polkit check", ms(med["create_tap"]), ms(p99["create_tap"]),
+    row("CreateTap over D-Bus, real polkit check", ms(med["create_tap"]), pm("create_tap"),
         x(med["create_tap"], IP) " iproute2; " x(med["create_tap"], K) " kernel; polkit is " \
         sprintf("%.0f%%", 100 * P / med["create_tap"]),
         "≤ polkit + 1 ms = " ms(t), yesno(med["create_tap"] <= t))
     c4 = med["create_taps_4"]
-    row("CreateTaps of 4 taps (a VM's set, leased) vs iproute2 for 4", ms(c4), ms(p99["create_taps_4"]),
+    row("CreateTaps of 4 taps (a VM's set, leased) vs iproute2 for 4", ms(c4), pm("create_taps_4"),
         x(c4, 4 * IP) " (4× iproute2 = " ms(4 * IP) ")", "≤ 0.5×", yesno(c4 <= 0.5 * 4 * IP))
     t = P + 4 * K + 1500
-    row("CreateTaps of 4 taps vs polkit + 4× kernel", ms(c4), ms(p99["create_taps_4"]),
+    row("CreateTaps of 4 taps vs polkit + 4× kernel", ms(c4), pm("create_taps_4"),
         x(c4, P + 4 * K) " (polkit + 4× kernel = " ms(P + 4 * K) ")",
         "≤ +1.5 ms = " ms(t), yesno(c4 <= t))
     row("kernel delete: RTM_DELLINK by ifindex (what the helper asks for)", ms(KD),
-        ms(p99["kernel_delete_netlink"]), "1.00× (baseline)", "–", "–")
+        pm("kernel_delete_netlink"), "1.00× (baseline)", "–", "–")
     row("kernel delete: attach, TUNSETPERSIST(0), close", ms(med["kernel_delete_persist"]),
-        ms(p99["kernel_delete_persist"]), x(med["kernel_delete_persist"], KD) " netlink delete", "–", "–")
-    row("`ip link del`", ms(med["ip_delete"]), ms(p99["ip_delete"]), x(med["ip_delete"], KD) " kernel",
+        pm("kernel_delete_persist"), x(med["kernel_delete_persist"], KD) " netlink delete", "–", "–")
+    row("`ip link del`", ms(med["ip_delete"]), pm("ip_delete"), x(med["ip_delete"], KD) " kernel",
         "–", "–")
-    row("DeleteTap over D-Bus, real polkit check", ms(med["delete_tap"]), ms(p99["delete_tap"]),
+    row("DeleteTap over D-Bus, real polkit check", ms(med["delete_tap"]), pm("delete_tap"),
         x(med["delete_tap"], KD) " kernel; " x(med["delete_tap"], med["ip_delete"]) " `ip link del`",
         "≤ 1.10× kernel", yesno(med["delete_tap"] <= 1.10 * KD))
     row("8 concurrent clients, CreateTap: calls/s (latency per call in p99)",
-        sprintf("%.0f calls/s", val["concurrent_8_rate"]), ms(p99["concurrent_8"]),
+        sprintf("%.0f calls/s", val["concurrent_8_rate"]), pm("concurrent_8"),
         x(val["concurrent_8_rate"], val["create_tap_serial_rate"]) " one client (" \
         sprintf("%.0f/s", val["create_tap_serial_rate"]) "); " \
         x(val["concurrent_8_rate"], val["ip_create_parallel_8"]) " iproute2 ×8 parallel (" \
@@ -126,16 +132,16 @@ END {
 
     section("2. Authorization cost (CheckAuthorization alone, root asking for alice's connection)")
     row("allowed by a .rules file (JS), subject = bus name (what the helper does)", ms(P),
-        ms(p99["polkit_rules_yes"]), "1.00× (baseline)", "–", "–")
+        pm("polkit_rules_yes"), "1.00× (baseline)", "–", "–")
     row("same, subject = unix-process (pid + start time)", ms(med["polkit_rules_yes_unix_process"]),
-        ms(p99["polkit_rules_yes_unix_process"]), x(med["polkit_rules_yes_unix_process"], P), "–", "–")
+        pm("polkit_rules_yes_unix_process"), x(med["polkit_rules_yes_unix_process"], P), "–", "–")
     row("action defaulting to yes, rules loaded but none matches", ms(med["polkit_default_yes"]),
-        ms(p99["polkit_default_yes"]), x(med["polkit_default_yes"], P), "–", "–")
+        pm("polkit_default_yes"), x(med["polkit_default_yes"], P), "–", "–")
     row("action default auth_admin_keep, no rule for the user (carol): challenge",
-        ms(med["polkit_default_challenge"]), ms(p99["polkit_default_challenge"]),
+        ms(med["polkit_default_challenge"]), pm("polkit_default_challenge"),
         x(med["polkit_default_challenge"], P), "–", "–")
     row("action defaulting to yes, no .rules file loaded at all", ms(med["polkit_norules_default_yes"]),
-        ms(p99["polkit_norules_default_yes"]), x(med["polkit_norules_default_yes"], P), "–", "–")
+        pm("polkit_norules_default_yes"), x(med["polkit_norules_default_yes"], P), "–", "–")
 
     cpu_row("CPU per CreateTap (polkitd / dbus-daemon / helper / client)", "create_tap", med["create_tap"])
     cpu_row("CPU per CreateTaps of 4", "create_taps_4", med["create_taps_4"])
@@ -151,23 +157,23 @@ END {
 
     section("3. Frontend start: exec of `microvm-user run` → exec of bin/microvm-run (4 taps, 2 shares)")
     F = med["frontend_start"]; H = med["host_start"]; R = med["virtiofsd_ready"]
-    row("microvm-user run (as alice)", ms(F), ms(p99["frontend_start"]), x(F, H) " root script",
+    row("microvm-user run (as alice)", ms(F), pm("frontend_start"), x(F, H) " root script",
         "≤ 1.2×", yesno(F <= 1.2 * H))
     row("root script doing the host module's steps (bench/host-module-start.sh)", ms(H),
-        ms(p99["host_start"]), "1.00× (baseline)", "–", "–")
+        pm("host_start"), "1.00× (baseline)", "–", "–")
     row("virtiofsd readiness alone: two C virtiofsd until both listen (root)", ms(R),
-        ms(p99["virtiofsd_ready"]), x(R, F) " of the frontend's start", "–", "–")
+        pm("virtiofsd_ready"), x(R, F) " of the frontend's start", "–", "–")
     row("microvm-user run beyond the readiness wait", ms(F - R), "–", ms(H - R) " for the root script",
         "< 100 ms", yesno(F - R < 100000))
     row("`virtiofsd --help` (the frontend runs it once per start to tell C from Rust)",
-        ms(med["virtiofsd_help"]), ms(p99["virtiofsd_help"]), "–", "–", "–")
+        ms(med["virtiofsd_help"]), pm("virtiofsd_help"), "–", "–", "–")
 
     section("4. Stop: SIGTERM → exit, everything released (4 taps, 2 shares)")
-    row("microvm-user (hypervisor exits at once)", ms(med["frontend_stop"]), ms(p99["frontend_stop"]),
+    row("microvm-user (hypervisor exits at once)", ms(med["frontend_stop"]), pm("frontend_stop"),
         x(med["frontend_stop"], med["host_stop"]) " root script; " \
         x(med["frontend_stop"], 4 * KD) " 4× kernel delete (" ms(4 * KD) ")", "–", "–")
     row("root script: SIGTERM, stop virtiofsd, `ip link del` ×4 (bench/host-module-stop.sh)",
-        ms(med["host_stop"]), ms(p99["host_stop"]), "1.00× (baseline)", "–", "–")
+        ms(med["host_stop"]), pm("host_stop"), "1.00× (baseline)", "–", "–")
 
     section("5. Scale: one CreateTaps of n taps, against the kernel work for n taps")
     split("1 16 64 256", sizes, " ")
@@ -175,8 +181,8 @@ END {
     for (i = 1; i <= 4; i++) {
         s = sizes[i]; v = med["scale_" s]; k = med["kernel_scale_" s]
         sx += s; sy += v; sk += k; sxx += s * s; sxy += s * v; sxk += s * k
-        e[s] = v - k
-        row(sprintf("n = %d", s), ms(v), ms(p99["scale_" s]),
+        e[s] = mn["scale_" s] - mn["kernel_scale_" s]
+        row(sprintf("n = %d", s), ms(v), pm("scale_" s),
             sprintf("kernel alone %s; per tap %.3f ms, %.3f ms of it beyond the kernel", ms(k),
                     v / s / 1000, (v - k) / s / 1000), "–", "–")
     }
@@ -186,17 +192,29 @@ END {
         "kernel alone: " ms(kslope) "; " x(slope, kslope), "–", "–")
     m1 = (e[64] - e[16]) / 48
     m2 = (e[256] - e[64]) / 192
-    row("the helper's own cost per added tap (beyond the kernel), 64 → 256", ms(m2), "–",
+    row("the helper's own cost per added tap (beyond the kernel; minima), 64 → 256", ms(m2), "–",
         "16 → 64: " ms(m1) "; " x(m2, m1), "flat: ≤ 1.25× or ≤ +0.05 ms",
         yesno(m2 <= 1.25 * m1 || m2 <= m1 + 50))
     cb = med["create_tap_busy"]
     row("CreateTap while the helper manages 256 other taps (bob's, leased)", ms(cb),
-        ms(p99["create_tap_busy"]), x(cb, med["create_tap"]) " CreateTap with none",
+        pm("create_tap_busy"), x(cb, med["create_tap"]) " CreateTap with none",
         "flat: ≤ 1.25×", yesno(cb <= 1.25 * med["create_tap"]))
     row("DeleteTap while the helper manages 256 other taps", ms(med["delete_tap_busy"]),
-        ms(p99["delete_tap_busy"]), x(med["delete_tap_busy"], med["delete_tap"]) " DeleteTap with none",
+        pm("delete_tap_busy"), x(med["delete_tap_busy"], med["delete_tap"]) " DeleteTap with none",
         "–", "–")
     cpu_row("CPU per CreateTap with 256 other taps", "create_tap_busy", cb)
+    row("256 leased taps released (holder's connection closed → all gone)",
+        sprintf("%.0f ms", val["lease_release_256"]), "–",
+        x(val["lease_release_256"] * 1000, 256 * KD) " 256× kernel delete (" ms(256 * KD) ")", "–", "–")
+    split("1 32 256 1024 2000", counts, " ")
+    for (i = 1; i <= 5; i++) {
+        c = counts[i]; v = med["registry_save_" c]
+        row(sprintf("the helper's registry write, %d tap%s recorded (twice per CreateTap, once per DeleteTap)",
+                    c, c == 1 ? "" : "s"),
+            ms(v), pm("registry_save_" c),
+            sprintf("%.2f µs per record; %d bytes", (c > 0 ? v / c : 0), val["registry_bytes_" c]),
+            "–", "–")
+    }
     I = val["helper_rss_idle"]
     row("helper RSS idle (after start-up and one call)", kib(I), "–",
         sprintf("%d fds", val["helper_fds_idle"]), "–", "–")
@@ -204,6 +222,10 @@ END {
                 val["churn_rate"]), kib(val["helper_rss_after_churn"]), "–",
         x(val["helper_rss_after_churn"], I) " idle; " sprintf("%d fds", val["helper_fds_after_churn"]),
         "fds = idle", yesno(val["helper_fds_after_churn"] == val["helper_fds_idle"]))
+    row(sprintf("helper RSS after %d more calls", val["churn_calls"]), kib(val["helper_rss_after_churn2"]),
+        "–", sprintf("%+d KiB against after the first %d; %d fds", val["helper_rss_after_churn2"] - \
+        val["helper_rss_after_churn"], val["churn_calls"], val["helper_fds_after_churn2"]),
+        "no growth: ≤ +256 KiB", yesno(val["helper_rss_after_churn2"] <= val["helper_rss_after_churn"] + 256))
     row("helper RSS with 256 leased taps", kib(val["helper_rss_leased256"]), "–",
         x(val["helper_rss_leased256"], I) " idle; " sprintf("%d fds", val["helper_fds_leased256"]),
         "fds = idle", yesno(val["helper_fds_leased256"] == val["helper_fds_idle"]))

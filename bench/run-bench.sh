@@ -44,11 +44,11 @@ if [[ "${1:-}" != "--inside" ]]; then
         [[ -d "$MH_BUILD_ROOT" ]] || meson setup "$MH_BUILD_ROOT" "$src" >/dev/null
         ninja -C "$MH_BUILD_ROOT" helper/microvm-helperd frontend/microvm-user \
             bench/mh-bench-baseline bench/mh-bench-client bench/mh-bench-frontend \
-            bench/mh-bench-hypervisor bench/mh-bench-stamp >/dev/null
+            bench/mh-bench-hypervisor bench/mh-bench-stamp bench/mh-bench-registry >/dev/null
     fi
     for program in helper/microvm-helperd frontend/microvm-user bench/mh-bench-baseline \
                    bench/mh-bench-client bench/mh-bench-frontend bench/mh-bench-hypervisor \
-                   bench/mh-bench-stamp; do
+                   bench/mh-bench-stamp bench/mh-bench-registry; do
         [[ -x "$MH_BUILD_ROOT/$program" ]] || { echo "run-bench.sh: $MH_BUILD_ROOT/$program is missing; build first (ninja -C $MH_BUILD_ROOT)" >&2; exit 1; }
     done
     for tool in ip setpriv /usr/lib/qemu/virtiofsd pkaction; do
@@ -186,6 +186,9 @@ say "5. scale: 1, 16, 64, 256 taps in one CreateTaps, and the kernel alone ($sca
 record as_user alice "$bin/mh-bench-client" scale sc 1,16,64,256 "$scale_reps"
 record "$bin/mh-bench-baseline" kernel-batch ks 1,16,64,256 "$scale_reps" 61001
 
+say "5. the helper's registry write (mh_tap_registry_save) with 1 to 2000 records"
+record "$bin/mh-bench-registry" "$sb" 1 32 256 1024 2000
+
 say "5. bob holds 256 leased taps: helper memory, and CreateTap/DeleteTap as alice meanwhile"
 coproc HOLDER { as_user bob "$bin/mh-bench-client" hold ls 256 2>&3; }
 holder_pid=$HOLDER_PID
@@ -193,16 +196,23 @@ while read -r line <&"${HOLDER[0]}"; do [[ $line == ready ]] && break; done
 [[ $(count_taps ls) -eq 256 ]] || { say "the holder does not have 256 taps"; exit 1; }
 helper_memory leased256
 record as_user alice "$bin/mh-bench-client" create-tap cb "$(( taps / 4 ))" _busy
+released_from=$EPOCHREALTIME
 eval "exec ${HOLDER[1]}>&-" # end of its stdin: it exits, its connection closes
 wait "$holder_pid" || true
 # The helper removes the leased taps once the holder's connection is gone.
-for _ in $(seq 600); do [[ $(count_taps ls) -eq 0 ]] && break; sleep 0.1; done
+for _ in $(seq 6000); do [[ $(count_taps ls) -eq 0 ]] && break; sleep 0.01; done
 [[ $(count_taps ls) -eq 0 ]] || { say "the helper did not release the 256 leased taps"; exit 1; }
+echo "value lease_release_256 $(awk -v a="$released_from" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", (b - a) * 1000}') ms" |
+    tee -a "$results" | sed 's/^/    /' >&3
 
 say "5. churn: $churn calls (create, list, batch create, delete, failing calls) by 8 clients"
 record as_user alice "$bin/mh-bench-client" churn ch "$churn" 8
 sleep 1
 helper_memory after_churn
+say "5. churn again: does the helper's memory keep growing?"
+as_user alice "$bin/mh-bench-client" churn ci "$churn" 8 2>&3 >/dev/null
+sleep 1
+helper_memory after_churn2
 
 say "3./4./6. frontend start and stop against the host module's scripts ($frontend_rounds rounds)"
 record "$bin/mh-bench-frontend" "$frontend_rounds"
