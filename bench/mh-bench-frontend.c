@@ -168,6 +168,20 @@ typedef struct {
 } Bench;
 
 static void
+bench_clear (Bench *bench)
+{
+  g_free (bench->runner);
+  g_free (bench->frontend_state);
+  g_free (bench->host_state);
+  mh_bench_series_free (bench->frontend_start);
+  mh_bench_series_free (bench->frontend_stop);
+  mh_bench_series_free (bench->host_start);
+  mh_bench_series_free (bench->host_stop);
+  mh_bench_series_free (bench->frontend_rss);
+  mh_bench_series_free (bench->helper_rss);
+}
+
+static void
 frontend_round (Bench *bench, gboolean record)
 {
   g_autofree char *home = mh_test_home (USER);
@@ -314,5 +328,6 @@ main (int argc, char **argv)
   mh_bench_series_print (bench.host_stop);
   print_median_value (bench.frontend_rss, "frontend_rss_running", "KiB");
   print_median_value (bench.helper_rss, "helper_rss_running", "KiB");
+  bench_clear (&bench);
   return 0;
 }
