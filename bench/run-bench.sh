@@ -32,7 +32,7 @@ if [[ "${1:-}" != "--inside" ]]; then
             --no-build) build=no; shift ;;
             --quick) quick=yes; shift ;;
             --out) out=$2; shift 2 ;;
-            -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
             *) echo "run-bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         esac
     done
