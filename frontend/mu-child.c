@@ -191,7 +191,9 @@ list_run_entries (ChildSetup *setup)
       g_autofree char *path = g_build_filename ("/run", name, NULL);
       RunEntry *entry = &setup->run_entries[setup->n_run_entries];
 
-      if (strlen (name) >= sizeof entry->name)
+      /* Our own, writable: the C virtiofsd keeps its lock files there, and
+       * one left by a root virtiofsd would not let us write. */
+      if (strlen (name) >= sizeof entry->name || strcmp (name, "virtiofsd") == 0)
         continue;
       g_strlcpy (entry->name, name, sizeof entry->name);
       if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))

@@ -60,6 +60,7 @@ struct _Run {
   MuVirtiofsd *virtiofsd;
   GPtrArray *shares; /* Share */
   guint ready_poll;
+  guint ready_interval_ms;
   gint64 ready_deadline;
 
   GSubprocess *hypervisor;

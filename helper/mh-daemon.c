@@ -15,8 +15,13 @@ struct _MhDaemon {
   guint idle_timeout_s;
   guint idle_source;
   guint pending_lookups; /* calls waiting for the caller's credentials */
+  MhCallerCache *callers;
   gboolean exiting;
 };
+
+/* Enough for every client of a busy desktop; an evicted one costs a bus
+ * round trip, nothing else. */
+#define CALLER_CACHE_SIZE 256
 
 typedef struct {
   MhDaemon *daemon;
@@ -74,7 +79,7 @@ handle_method_call (GDBusConnection *connection, const char *sender, const char 
   pending->interactive = (g_dbus_message_get_flags (message) &
                           G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
   daemon->pending_lookups++;
-  mh_caller_lookup_async (connection, sender, NULL, on_caller_known, pending);
+  mh_caller_lookup_async (connection, daemon->callers, sender, NULL, on_caller_known, pending);
 }
 
 static GVariant *
@@ -159,6 +164,7 @@ mh_daemon_new (GDBusConnection *connection, MhDispatcher *dispatcher, MhLeases *
   daemon->leases = leases;
   daemon->idle_timeout_s = idle_timeout_s;
   daemon->loop = g_main_loop_ref (loop);
+  daemon->callers = mh_caller_cache_new (CALLER_CACHE_SIZE);
   return daemon;
 }
 
@@ -176,6 +182,7 @@ mh_daemon_free (MhDaemon *daemon)
   g_object_unref (daemon->connection);
   g_main_loop_unref (daemon->loop);
   g_free (daemon->bus_id);
+  mh_caller_cache_free (daemon->callers);
   g_free (daemon);
 }
 

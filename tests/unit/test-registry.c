@@ -22,8 +22,9 @@ test_round_trip (void)
   record->multi_queue = TRUE;
   mh_tap_record_set_lease (record, ":1.42", "bus-1");
   mh_tap_registry_insert (registry, record);
-  /* Names a key file group could not hold are fine as values. */
-  record = mh_tap_record_new ("[a]#=x", 1001);
+  /* Names a key file group could not hold are fine as values, and a
+   * backslash survives the round trip. */
+  record = mh_tap_record_new ("[a]#=x\\y", 1001);
   mh_tap_registry_insert (registry, record);
 
   data = mh_tap_registry_to_data (registry, &length);
@@ -41,7 +42,7 @@ test_round_trip (void)
   g_assert_cmpstr (record->lease_name, ==, ":1.42");
   g_assert_cmpstr (record->lease_bus_id, ==, "bus-1");
 
-  record = mh_tap_registry_lookup (reread, "[a]#=x");
+  record = mh_tap_registry_lookup (reread, "[a]#=x\\y");
   g_assert_nonnull (record);
   g_assert_cmpint (record->state, ==, MH_TAP_STATE_CREATING);
   g_assert_null (record->lease_name);
