@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-i18n.h"
 
 MhDispatcher *
 mh_dispatcher_new (const MhConfig *config, MhAuthorizer *authorizer, MhTapService *taps,
@@ -121,7 +122,7 @@ authorize (MhCall *call)
       return;
     }
 
-  mh_call_add_detail (call, "polkit.gettext_domain", "microvm-helper");
+  mh_call_add_detail (call, "polkit.gettext_domain", MH_GETTEXT_DOMAIN);
   mh_authorizer_check_async (call->dispatcher->authorizer, call->caller, call->action_id,
                              call->details, call->interactive, NULL, on_authorized, call);
 }

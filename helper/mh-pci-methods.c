@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-i18n.h"
 #include "mh-memlock.h"
 #include "mh-pci-address.h"
 #include "mh-syscall.h"
@@ -188,12 +189,16 @@ mh_pci_methods_prepare_release (MhCall *call, GError **error)
       g_autofree char *owner = g_strdup_printf ("%u", holder);
       call->action_id = MH_ACTION_MANAGE_ALL;
       mh_call_add_detail (call, "owner", owner);
+      mh_call_add_detail (call, "polkit.message",
+                          N_ ("Authentication is required to take the PCI device "
+                              "$(device_name) ($(address)) from another user's virtual "
+                              "machine and give it back to the host"));
     }
+  else
+    mh_call_add_detail (call, "polkit.message",
+                        N_ ("Authentication is required to give the PCI device $(device_name) "
+                            "($(address)) back to the host"));
   mh_call_add_detail (call, "address", address);
-  mh_call_add_detail (
-    call, "polkit.message",
-    "Authentication is required to give the PCI device $(device_name) ($(address)) back to "
-    "the host");
   return TRUE;
 }
 
@@ -363,8 +368,8 @@ mh_pci_methods_prepare_memlock (MhCall *call, GError **error)
   mh_call_add_detail (call, "memlock_human", human);
   mh_call_add_detail (call, "pid", pid_text);
   mh_call_add_detail (call, "polkit.message",
-                      "Authentication is required to let a program of yours lock "
-                      "$(memlock_human) of memory for PCI passthrough");
+                      N_ ("Authentication is required to let a program of yours lock "
+                          "$(memlock_human) of memory for PCI passthrough"));
   return TRUE;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-i18n.h"
 #include "mh-ifname.h"
 #include "mh-tap-request.h"
 
@@ -23,6 +24,10 @@ prepare_requests (MhCall *call, GPtrArray *requests, GError **error)
   mh_call_add_detail (call, "interfaces", names);
   if (requests->len == 1)
     mh_call_add_detail (call, "interface", names);
+  else
+    mh_call_add_detail (call, "polkit.message",
+                        N_ ("Authentication is required to create the network interfaces "
+                            "$(interfaces) for a virtual machine"));
   return TRUE;
 }
 
@@ -127,7 +132,14 @@ mh_tap_methods_prepare_delete_tap (MhCall *call, GError **error)
       g_autofree char *owner_text = g_strdup_printf ("%u", owner);
       call->action_id = MH_ACTION_MANAGE_ALL;
       mh_call_add_detail (call, "owner", owner_text);
+      mh_call_add_detail (call, "polkit.message",
+                          N_ ("Authentication is required to delete the network interface "
+                              "$(interface) of another user's virtual machine"));
     }
+  else
+    mh_call_add_detail (call, "polkit.message",
+                        N_ ("Authentication is required to delete the network interface "
+                            "$(interface) of a virtual machine"));
   return TRUE;
 }
 

@@ -102,7 +102,7 @@ static void
 test_policy_file (void)
 {
   g_autofree char *path =
-    g_build_filename (g_getenv ("MH_SOURCE_ROOT"), "policy", "org.microvm.helper.policy", NULL);
+    g_build_filename (g_getenv ("MH_BUILD_ROOT"), "policy", "org.microvm.helper.policy", NULL);
   g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
   GMarkupParser parser = { policy_start, policy_end, policy_text, NULL, NULL };
