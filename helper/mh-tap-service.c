@@ -1,4 +1,8 @@
-#include "mh-tap-service.h"
+/* The tap service's state, the checks before polkit, and creation: all or
+ * nothing, recorded before the kernel work, the kernel work on a worker
+ * thread.  Removal is in mh-tap-removal.c, listing and start-up
+ * reconciliation in mh-tap-inventory.c. */
+#include "mh-tap-service-private.h"
 
 #include <errno.h>
 #include <linux/if_tun.h>
@@ -6,16 +10,6 @@
 #include "mh-error.h"
 #include "mh-fault.h"
 #include "mh-tap-request.h"
-
-struct _MhTapService {
-  const MhConfig *config;
-  MhTapRegistry *registry;
-  MhTapBackend *backend;
-  MhLeases *leases;
-  guint in_flight;
-  GCallback idle_callback;
-  gpointer idle_data;
-};
 
 void
 mh_tap_result_free (MhTapResult *result)
@@ -68,18 +62,16 @@ mh_tap_service_is_idle (MhTapService *service)
   return service->in_flight == 0;
 }
 
-static void start_release (MhTapService *service, GPtrArray *records, const char *why);
-
-static void
-request_started (MhTapService *service)
+void
+mh_tap_service_request_started (MhTapService *service)
 {
   service->in_flight++;
 }
 
 /* Work that waited for a busy record (a lease released meanwhile) starts
  * here, then the daemon hears that the service may be idle. */
-static void
-request_finished (MhTapService *service)
+void
+mh_tap_service_request_finished (MhTapService *service)
 {
   g_autoptr (GPtrArray) pending = g_ptr_array_new ();
   g_autoptr (GPtrArray) all = mh_tap_registry_list (service->registry, G_MAXUINT32);
@@ -97,14 +89,14 @@ request_finished (MhTapService *service)
         }
     }
   if (pending->len > 0)
-    start_release (service, pending, "its client left the bus");
+    mh_tap_service_start_release (service, pending, "its client left the bus");
 
   if (service->in_flight == 0 && service->idle_callback != NULL)
     ((void (*) (gpointer)) service->idle_callback) (service->idle_data);
 }
 
-static void
-save_or_warn (MhTapService *service)
+void
+mh_tap_service_save_or_warn (MhTapService *service)
 {
   g_autoptr (GError) error = NULL;
 
@@ -112,8 +104,8 @@ save_or_warn (MhTapService *service)
     g_warning ("%s (the next start-up reconciles it with the kernel)", error->message);
 }
 
-static void
-record_drop_lease (MhTapService *service, MhTapRecord *record)
+void
+mh_tap_service_record_drop_lease (MhTapService *service, MhTapRecord *record)
 {
   if (record->lease_name != NULL)
     mh_leases_release (service->leases, record->lease_name);
@@ -359,7 +351,7 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       if (step->recreated)
         {
-          record_drop_lease (service, record);
+          mh_tap_service_record_drop_lease (service, record);
           if (step->release_on_disconnect)
             mh_tap_record_set_lease (record, job->caller->sender,
                                      mh_leases_get_bus_id (service->leases));
@@ -368,9 +360,9 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!ok)
     {
-      save_or_warn (service);
+      mh_tap_service_save_or_warn (service);
       g_task_return_error (outer, g_steal_pointer (&error));
-      request_finished (service);
+      mh_tap_service_request_finished (service);
       return;
     }
 
@@ -389,9 +381,9 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
           if (step->created)
             g_ptr_array_add (undo, record);
         }
-      start_release (service, undo, "the registry could not be written");
+      mh_tap_service_start_release (service, undo, "the registry could not be written");
       g_task_return_error (outer, g_steal_pointer (&error));
-      request_finished (service);
+      mh_tap_service_request_finished (service);
       return;
     }
 
@@ -412,7 +404,7 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   g_task_return_pointer (outer, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
-  request_finished (service);
+  mh_tap_service_request_finished (service);
 }
 
 void
@@ -496,7 +488,7 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
     }
 
   mh_fault_point ("tap-create-reserved");
-  request_started (service);
+  mh_tap_service_request_started (service);
   worker = g_task_new (NULL, NULL, create_thread_done, outer);
   g_task_set_task_data (worker, job, create_job_free);
   g_task_run_in_thread (worker, create_thread);
@@ -506,479 +498,4 @@ GPtrArray *
 mh_tap_service_create_finish (MhTapService *service, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ------------------------------------------------------------------ */
-/* Delete (one tap for a caller, or many for a lease or a rollback) */
-
-typedef enum {
-  OUTCOME_DELETED,
-  OUTCOME_GONE,          /* no longer in the kernel: just forget it */
-  OUTCOME_OWNER_CHANGED, /* someone gave it away: leave it alone */
-  OUTCOME_FAILED,
-} Outcome;
-
-typedef struct {
-  char *name;
-  int ifindex;
-  guint32 uid;
-  Outcome outcome;
-  GError *error;
-} Removal;
-
-typedef struct {
-  MhTapService *service;
-  MhTapBackend *backend;
-  GArray *removals;
-  char *why; /* for the log, NULL for a caller's DeleteTap */
-} RemoveJob;
-
-static void
-removal_clear (gpointer data)
-{
-  Removal *removal = data;
-
-  g_free (removal->name);
-  g_clear_error (&removal->error);
-}
-
-static void
-remove_job_free (gpointer data)
-{
-  RemoveJob *job = data;
-
-  g_array_unref (job->removals);
-  g_free (job->why);
-  g_free (job);
-}
-
-static void
-remove_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  RemoveJob *job = task_data;
-
-  for (guint i = 0; i < job->removals->len; i++)
-    {
-      Removal *removal = &g_array_index (job->removals, Removal, i);
-      g_autoptr (GError) error = NULL;
-      MhTapKernelInfo info;
-
-      if (!job->backend->lookup (job->backend, removal->name, &info, &error))
-        {
-          if (g_error_matches (error, MH_ERRNO_ERROR, ENODEV))
-            removal->outcome = OUTCOME_GONE;
-          else
-            {
-              removal->outcome = OUTCOME_FAILED;
-              removal->error = g_steal_pointer (&error);
-            }
-          continue;
-        }
-      if (!info.is_tap || info.ifindex != removal->ifindex)
-        {
-          removal->outcome = OUTCOME_GONE; /* the name now belongs to another interface */
-          continue;
-        }
-      if (info.owner != (gint64) removal->uid)
-        {
-          removal->outcome = OUTCOME_OWNER_CHANGED;
-          continue;
-        }
-      if (job->backend->remove (job->backend, removal->ifindex, removal->name, &error))
-        removal->outcome = OUTCOME_DELETED;
-      else if (g_error_matches (error, MH_ERRNO_ERROR, ENODEV))
-        removal->outcome = OUTCOME_GONE;
-      else
-        {
-          removal->outcome = OUTCOME_FAILED;
-          removal->error = g_steal_pointer (&error);
-        }
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-/* Applies the outcome of one removal to the registry; returns whether the
- * record was forgotten.  A tap whose owner was changed after it was made
- * is never deleted; when its lease ends (@lease_ended) the helper forgets
- * it, otherwise it keeps the record and the caller is refused. */
-static gboolean
-apply_removal (MhTapService *service, Removal *removal, gboolean lease_ended)
-{
-  MhTapRecord *record = mh_tap_registry_lookup (service->registry, removal->name);
-
-  g_assert (record != NULL);
-  record->busy = FALSE;
-  if (removal->outcome == OUTCOME_FAILED)
-    return FALSE;
-  if (removal->outcome == OUTCOME_OWNER_CHANGED && !lease_ended)
-    return FALSE;
-  record_drop_lease (service, record);
-  mh_tap_registry_remove (service->registry, removal->name);
-  return TRUE;
-}
-
-static RemoveJob *
-remove_job_new (MhTapService *service, GPtrArray *records, const char *why)
-{
-  RemoveJob *job = g_new0 (RemoveJob, 1);
-
-  job->service = service;
-  job->backend = service->backend;
-  job->why = g_strdup (why);
-  job->removals = g_array_sized_new (FALSE, TRUE, sizeof (Removal), records->len);
-  g_array_set_clear_func (job->removals, removal_clear);
-  for (guint i = 0; i < records->len; i++)
-    {
-      MhTapRecord *record = records->pdata[i];
-      Removal removal = { 0 };
-
-      removal.name = g_strdup (record->name);
-      removal.ifindex = record->ifindex;
-      removal.uid = record->uid;
-      record->busy = TRUE;
-      g_array_append_val (job->removals, removal);
-    }
-  return job;
-}
-
-static void
-release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  RemoveJob *job = g_task_get_task_data (G_TASK (result));
-  MhTapService *service = job->service;
-
-  for (guint i = 0; i < job->removals->len; i++)
-    {
-      Removal *removal = &g_array_index (job->removals, Removal, i);
-      MhTapRecord *record = mh_tap_registry_lookup (service->registry, removal->name);
-      guint32 uid = record->uid;
-
-      if (!apply_removal (service, removal, TRUE))
-        {
-          g_warning ("could not delete tap %s (uid %u) after %s: %s", removal->name, uid, job->why,
-                     removal->error != NULL ? removal->error->message : "unknown");
-          continue;
-        }
-      switch (removal->outcome)
-        {
-        case OUTCOME_DELETED:
-          g_message ("deleted tap %s (uid %u, ifindex %d): %s", removal->name, uid,
-                     removal->ifindex, job->why);
-          break;
-        case OUTCOME_OWNER_CHANGED:
-          g_message ("forgot tap %s (uid %u): %s, but its owner changed, so it is left alone",
-                     removal->name, uid, job->why);
-          break;
-        case OUTCOME_GONE:
-        case OUTCOME_FAILED:
-        default:
-          g_message ("forgot tap %s (uid %u): it was already gone", removal->name, uid);
-          break;
-        }
-    }
-  save_or_warn (service);
-  request_finished (service);
-}
-
-static void
-start_release (MhTapService *service, GPtrArray *records, const char *why)
-{
-  g_autoptr (GTask) worker = NULL;
-
-  if (records->len == 0)
-    return;
-  request_started (service);
-  worker = g_task_new (NULL, NULL, release_thread_done, NULL);
-  g_task_set_task_data (worker, remove_job_new (service, records, why), remove_job_free);
-  g_task_run_in_thread (worker, remove_thread);
-}
-
-void
-mh_tap_service_release_lease (MhTapService *service, const char *unique_name)
-{
-  g_autoptr (GPtrArray) leased = NULL;
-  g_autoptr (GPtrArray) now = g_ptr_array_new ();
-  g_autofree char *why = g_strdup_printf ("its client %s left the bus", unique_name);
-
-  leased = mh_tap_registry_list_leased_by (service->registry, unique_name);
-  for (guint i = 0; i < leased->len; i++)
-    {
-      MhTapRecord *record = leased->pdata[i];
-
-      /* A request is working on it; release it when that one is done. */
-      if (record->busy)
-        record->release_pending = TRUE;
-      else
-        g_ptr_array_add (now, record);
-    }
-  start_release (service, now, why);
-}
-
-gboolean
-mh_tap_service_lookup_owner (MhTapService *service, const char *name, guint32 *uid)
-{
-  const MhTapRecord *record = mh_tap_registry_lookup (service->registry, name);
-
-  if (record == NULL)
-    return FALSE;
-  *uid = record->uid;
-  return TRUE;
-}
-
-static void
-delete_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) outer = user_data;
-  RemoveJob *job = g_task_get_task_data (G_TASK (result));
-  MhTapService *service = job->service;
-  Removal *removal = &g_array_index (job->removals, Removal, 0);
-
-  if (apply_removal (service, removal, FALSE))
-    save_or_warn (service);
-
-  switch (removal->outcome)
-    {
-    case OUTCOME_DELETED:
-      g_task_return_boolean (outer, TRUE);
-      break;
-    case OUTCOME_GONE:
-      g_task_return_new_error (outer, MH_ERROR, MH_ERROR_NOT_FOUND,
-                               "%s no longer exists (it was removed outside microvm-helper); "
-                               "the helper has forgotten it",
-                               removal->name);
-      break;
-    case OUTCOME_OWNER_CHANGED:
-      g_task_return_new_error (outer, MH_ERROR, MH_ERROR_REFUSED,
-                               "%s: its owner was changed after microvm-helper made it, so it "
-                               "is left alone",
-                               removal->name);
-      break;
-    case OUTCOME_FAILED:
-    default:
-      g_task_return_new_error (outer, MH_ERROR, MH_ERROR_FAILED, "cannot delete %s: %s",
-                               removal->name, removal->error->message);
-      break;
-    }
-  request_finished (service);
-}
-
-void
-mh_tap_service_delete_async (MhTapService *service, const MhCaller *caller, const char *name,
-                             gboolean as_admin, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *outer = g_task_new (NULL, NULL, callback, user_data);
-  MhTapRecord *record = mh_tap_registry_lookup (service->registry, name);
-  g_autoptr (GPtrArray) one = NULL;
-  g_autoptr (GTask) worker = NULL;
-
-  g_task_set_source_tag (outer, mh_tap_service_delete_async);
-
-  if (record == NULL || (record->uid != caller->uid && !as_admin))
-    {
-      MhTapKernelInfo info;
-
-      if (record == NULL && !service->backend->lookup (service->backend, name, &info, NULL))
-        g_task_return_new_error (outer, MH_ERROR, MH_ERROR_NOT_FOUND,
-                                 "there is no interface named %s", name);
-      else
-        g_task_return_new_error (outer, MH_ERROR, MH_ERROR_REFUSED,
-                                 "%s was not made by microvm-helper for you; it is left alone",
-                                 name);
-      g_object_unref (outer);
-      return;
-    }
-  if (record->busy || record->state != MH_TAP_STATE_READY)
-    {
-      g_task_return_new_error (outer, MH_ERROR, MH_ERROR_BUSY,
-                               "%s: another request is working on this tap; try again", name);
-      g_object_unref (outer);
-      return;
-    }
-
-  one = g_ptr_array_new ();
-  g_ptr_array_add (one, record);
-  request_started (service);
-  worker = g_task_new (NULL, NULL, delete_thread_done, outer);
-  g_task_set_task_data (worker, remove_job_new (service, one, NULL), remove_job_free);
-  g_task_run_in_thread (worker, remove_thread);
-}
-
-gboolean
-mh_tap_service_delete_finish (MhTapService *service, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* ------------------------------------------------------------------ */
-/* List */
-
-typedef struct {
-  char *name;
-  int ifindex;
-  gboolean leased;
-  /* Filled in by the worker. */
-  gboolean present;
-  MhTapKernelInfo info;
-} Listed;
-
-typedef struct {
-  MhTapBackend *backend;
-  GArray *entries;
-} ListJob;
-
-static void
-listed_clear (gpointer data)
-{
-  g_free (((Listed *) data)->name);
-}
-
-static void
-list_job_free (gpointer data)
-{
-  ListJob *job = data;
-
-  g_array_unref (job->entries);
-  g_free (job);
-}
-
-static void
-list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  ListJob *job = task_data;
-  g_autoptr (GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a(sia{sv})"));
-
-  for (guint i = 0; i < job->entries->len; i++)
-    {
-      Listed *entry = &g_array_index (job->entries, Listed, i);
-      g_auto (GVariantDict) details = G_VARIANT_DICT_INIT (NULL);
-      MhTapKernelInfo info;
-
-      if (!job->backend->lookup (job->backend, entry->name, &info, NULL) || !info.is_tap ||
-          info.ifindex != entry->ifindex)
-        continue;
-
-      g_variant_dict_insert (&details, "owner", "u", (guint32) info.owner);
-      g_variant_dict_insert (&details, "multi_queue", "b", (info.tun_flags & IFF_MULTI_QUEUE) != 0);
-      g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
-      g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
-      g_variant_dict_insert (&details, "up", "b", info.up);
-      g_variant_builder_add (builder, "(si@a{sv})", entry->name, entry->ifindex,
-                             g_variant_dict_end (&details));
-    }
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (builder)),
-                         (GDestroyNotify) g_variant_unref);
-}
-
-void
-mh_tap_service_list_async (MhTapService *service, guint32 uid, GAsyncReadyCallback callback,
-                           gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  g_autoptr (GPtrArray) records = mh_tap_registry_list (service->registry, uid);
-  ListJob *job = g_new0 (ListJob, 1);
-
-  job->backend = service->backend;
-  job->entries = g_array_new (FALSE, TRUE, sizeof (Listed));
-  g_array_set_clear_func (job->entries, listed_clear);
-  for (guint i = 0; i < records->len; i++)
-    {
-      const MhTapRecord *record = records->pdata[i];
-      Listed entry = { 0 };
-
-      if (record->state != MH_TAP_STATE_READY)
-        continue;
-      entry.name = g_strdup (record->name);
-      entry.ifindex = record->ifindex;
-      entry.leased = record->lease_name != NULL;
-      g_array_append_val (job->entries, entry);
-    }
-  g_task_set_task_data (task, job, list_job_free);
-  g_task_run_in_thread (task, list_thread);
-}
-
-GVariant *
-mh_tap_service_list_finish (MhTapService *service, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ------------------------------------------------------------------ */
-/* Start-up */
-
-static gboolean
-reconcile_one (MhTapService *service, MhTapRecord *record, MhLeaseAliveFunc alive,
-               gpointer alive_data)
-{
-  g_autoptr (GError) error = NULL;
-  MhTapKernelInfo info;
-  gboolean present;
-
-  present = service->backend->lookup (service->backend, record->name, &info, &error);
-  if (!present && !g_error_matches (error, MH_ERRNO_ERROR, ENODEV))
-    {
-      g_warning ("cannot inspect %s, keeping its record: %s", record->name, error->message);
-      return TRUE;
-    }
-
-  if (record->state == MH_TAP_STATE_CREATING)
-    {
-      /* Killed between writing the record and the reply.  Without
-       * TUNSETPERSIST the device died with the helper; with it, the tap is
-       * complete and is adopted if it matches what was asked. */
-      if (present && info.is_tap && info.owner == (gint64) record->uid &&
-          (info.tun_flags & IFF_PERSIST) != 0 &&
-          ((info.tun_flags & IFF_MULTI_QUEUE) != 0) == record->multi_queue)
-        {
-          record->state = MH_TAP_STATE_READY;
-          record->ifindex = info.ifindex;
-          g_message ("adopted tap %s (uid %u, ifindex %d), completed just before a restart",
-                     record->name, record->uid, info.ifindex);
-        }
-      else
-        {
-          g_message ("forgot half-recorded tap %s (uid %u): the kernel does not have it",
-                     record->name, record->uid);
-          return FALSE;
-        }
-    }
-  else if (!present || !info.is_tap || info.ifindex != record->ifindex)
-    {
-      g_message ("forgot tap %s (uid %u): it was removed while the helper was not running",
-                 record->name, record->uid);
-      return FALSE;
-    }
-
-  if (record->lease_name != NULL && !alive (record->lease_name, record->lease_bus_id, alive_data))
-    {
-      if (info.owner == (gint64) record->uid &&
-          !service->backend->remove (service->backend, record->ifindex, record->name, &error))
-        {
-          g_warning ("cannot delete %s whose client %s is gone: %s", record->name,
-                     record->lease_name, error->message);
-          return TRUE;
-        }
-      g_message ("deleted tap %s (uid %u): its client %s left while the helper was not running",
-                 record->name, record->uid, record->lease_name);
-      return FALSE;
-    }
-  if (record->lease_name != NULL)
-    mh_leases_hold (service->leases, record->lease_name);
-  return TRUE;
-}
-
-void
-mh_tap_service_reconcile (MhTapService *service, MhLeaseAliveFunc alive, gpointer alive_data)
-{
-  g_autoptr (GPtrArray) all = mh_tap_registry_list (service->registry, G_MAXUINT32);
-  g_autoptr (GPtrArray) forget = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      MhTapRecord *record = all->pdata[i];
-      if (!reconcile_one (service, record, alive, alive_data))
-        g_ptr_array_add (forget, g_strdup (record->name));
-    }
-  for (guint i = 0; i < forget->len; i++)
-    mh_tap_registry_remove (service->registry, forget->pdata[i]);
-  save_or_warn (service);
 }
