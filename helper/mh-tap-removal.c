@@ -304,4 +304,3 @@ mh_tap_service_delete_finish (MhTapService *service, GAsyncResult *result, GErro
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
-
