@@ -15,8 +15,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *path;
-  char *virtiofsd;         /* NULL: not set */
-  int shutdown_timeout_s;  /* 0: not set */
+  char *virtiofsd;        /* NULL: not set */
+  int shutdown_timeout_s; /* 0: not set */
 } MuUserConfig;
 
 MuUserConfig *mu_user_config_load (GError **error);

@@ -183,7 +183,6 @@ start_full_vm (const char *output)
 static void
 finish_full_vm (GSubprocess *frontend, const char *output, int expected_status)
 {
-  g_autofree char *report = report_path ("full");
   g_autofree char *state = state_dir ("alice", "full");
   g_autofree char *booted_link = g_build_filename (state, "booted", NULL);
   g_autofree char *current_link = g_build_filename (state, "current", NULL);
@@ -329,7 +328,6 @@ test_polkit_denied (void)
   g_autofree char *output = NULL;
   g_autofree char *binary = microvm_user_path ();
   g_autofree char *report = NULL;
-  g_autofree char *home = mh_test_home ("mallory");
   int status;
 
   spec.name = "denied";
