@@ -50,18 +50,16 @@ check_keys (GKeyFile *file, const char *path, GError **error)
 }
 
 MuUserConfig *
-mu_user_config_load (GError **error)
+mu_user_config_parse (const char *text, gsize length, const char *origin, GError **error)
 {
   g_autoptr (MuUserConfig) config = g_new0 (MuUserConfig, 1);
   g_autoptr (GKeyFile) file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
   g_autofree char *timeout = NULL;
 
-  config->path = g_build_filename (g_get_user_config_dir (), "microvm", "microvm-user.conf", NULL);
-  if (!g_key_file_load_from_file (file, config->path, G_KEY_FILE_NONE, &local_error))
+  config->path = g_strdup (origin);
+  if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&config);
       config_error (error, config->path, local_error->message);
       return NULL;
     }
@@ -82,4 +80,27 @@ mu_user_config_load (GError **error)
       config->shutdown_timeout_s = (int) seconds;
     }
   return g_steal_pointer (&config);
+}
+
+MuUserConfig *
+mu_user_config_load (GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  path = g_build_filename (g_get_user_config_dir (), "microvm", "microvm-user.conf", NULL);
+  if (!g_file_get_contents (path, &text, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          MuUserConfig *config = g_new0 (MuUserConfig, 1);
+          config->path = g_steal_pointer (&path);
+          return config;
+        }
+      config_error (error, path, local_error->message);
+      return NULL;
+    }
+  return mu_user_config_parse (text, length, path, error);
 }
