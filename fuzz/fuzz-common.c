@@ -1,0 +1,67 @@
+#include "fuzz-common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  /* g_return_if_fail() and friends report a caller's broken contract;
+   * under fuzzing that is a finding, not noise. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  return 0;
+}
+
+char *
+mh_fuzz_cstring (const uint8_t *data, size_t size)
+{
+  return g_strndup ((const char *) data, size);
+}
+
+void
+mh_fuzz_check_printable (const char *what, const char *text)
+{
+  const char *end = NULL;
+
+  if (text == NULL)
+    {
+      fprintf (stderr, "fuzz: %s is NULL\n", what);
+      abort ();
+    }
+  if (!g_utf8_validate (text, -1, &end))
+    {
+      fprintf (stderr, "fuzz: %s is not valid UTF-8 (at byte %zu): %s\n", what,
+               (size_t) (end - text), text);
+      abort ();
+    }
+  for (const char *p = text; *p != '\0'; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      {
+        fprintf (stderr, "fuzz: %s contains the control character 0x%02x at byte %zu: %s\n", what,
+                 (unsigned char) *p, (size_t) (p - text), text);
+        abort ();
+      }
+}
+
+void
+mh_fuzz_check_error (const GError *error, GQuark domain)
+{
+  if (error == NULL)
+    {
+      fprintf (stderr, "fuzz: failed without setting an error\n");
+      abort ();
+    }
+  if (error->domain != domain)
+    {
+      fprintf (stderr, "fuzz: error in domain %s, expected %s: %s\n",
+               g_quark_to_string (error->domain), g_quark_to_string (domain), error->message);
+      abort ();
+    }
+  if (error->message[0] == '\0')
+    {
+      fprintf (stderr, "fuzz: empty error message\n");
+      abort ();
+    }
+  mh_fuzz_check_printable ("the error message", error->message);
+}
