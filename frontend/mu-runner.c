@@ -308,6 +308,13 @@ read_one_line (const Reader *reader, const char *file, gboolean required, char *
 static gboolean
 tag_is_valid (const char *tag, const char **why)
 {
+  /* The spec's tag is UTF-8; anything else would also reach messages and
+   * `inspect` output raw. */
+  if (!g_utf8_validate (tag, -1, NULL))
+    {
+      *why = "it is not valid UTF-8";
+      return FALSE;
+    }
   if (strlen (tag) > MU_RUNNER_MAX_TAG_LEN)
     {
       *why = "it is longer than the 36 bytes a virtio-fs tag may have";
@@ -357,6 +364,10 @@ read_shares (const Reader *reader, MuRunner *runner, GError **error)
       const char *why = NULL;
       MuShare *share;
 
+      /* First, and named against the directory: every later message
+       * shows the tag raw in its file name. */
+      if (!tag_is_valid (tag, &why))
+        return layout_error (error, reader, dir_rel, 0, "invalid tag %s: %s", quoted, why);
       if (!g_file_test (tag_dir, G_FILE_TEST_IS_DIR))
         return layout_error (error, reader, tag_rel, 0, "expected a directory for the tag %s",
                              quoted);
@@ -367,14 +378,16 @@ read_shares (const Reader *reader, MuRunner *runner, GError **error)
           g_autoptr (GDir) inner = g_dir_open (tag_dir, 0, NULL);
           const char *child = inner != NULL ? g_dir_read_name (inner) : NULL;
           if (child != NULL)
-            return layout_error (error, reader, tag_rel, 0,
-                                 "the tag %s/%s contains '/', which a virtio-fs tag cannot have",
-                                 tag, child);
+            {
+              g_autofree char *nested = g_strdup_printf ("%s/%s", tag, child);
+              g_autofree char *quoted_nested = mh_quote_untrusted (nested, 80);
+              return layout_error (error, reader, tag_rel, 0,
+                                   "the tag %s contains '/', which a virtio-fs tag cannot have",
+                                   quoted_nested);
+            }
           return layout_error (error, reader, tag_rel, 0, "the tag %s has no source and socket",
                                quoted);
         }
-      if (!tag_is_valid (tag, &why))
-        return layout_error (error, reader, tag_rel, 0, "invalid tag %s: %s", quoted, why);
 
       share = g_new0 (MuShare, 1);
       share->tag = g_strdup (tag);

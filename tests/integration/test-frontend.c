@@ -479,7 +479,7 @@ test_malformed_layouts (void)
   REBUILD ();
   write_file (runner, "share/microvm/virtiofs/a/b/source", "x\n", 0644);
   write_file (runner, "share/microvm/virtiofs/a/b/socket", "x.sock\n", 0644);
-  check_malformed (runner, "share/microvm/virtiofs/a: the tag a/b contains '/'");
+  check_malformed (runner, "share/microvm/virtiofs/a: the tag \"a/b\" contains '/'");
 
   REBUILD ();
   {
