@@ -49,6 +49,25 @@ check_config (const MhConfig *config)
     }
 }
 
+/* Strict means no value is dropped unread: whatever GKeyFile cannot read
+ * as the type the parser wants (a bad escape, invalid UTF-8) must fail the
+ * whole file, not silently become "allow nothing" or the default. */
+static gboolean
+values_readable (const uint8_t *data, size_t size)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) patterns = NULL;
+
+  if (!g_key_file_load_from_data (file, size > 0 ? (const char *) data : "", size, G_KEY_FILE_NONE,
+                                  NULL))
+    return FALSE;
+  if (!g_key_file_has_key (file, "Taps", "AllowedNames", NULL))
+    return TRUE;
+  patterns = g_key_file_get_string_list (file, "Taps", "AllowedNames", NULL, &error);
+  return error == NULL;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -65,6 +84,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
   g_assert_no_error (error);
+  if (!values_readable (data, size))
+    g_error ("a value GKeyFile cannot read was accepted:\n%.*s", (int) size, (const char *) data);
   check_config (config);
   return 0;
 }
