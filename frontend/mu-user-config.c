@@ -49,6 +49,27 @@ check_keys (GKeyFile *file, const char *path, GError **error)
   return TRUE;
 }
 
+/* A missing key gives NULL; a value GKeyFile cannot read (a bad escape,
+ * invalid UTF-8) is an error rather than silently "not set". */
+static gboolean
+read_string (GKeyFile *file, const char *key, const char *path, char **value, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  *value = NULL;
+  if (!g_key_file_has_key (file, "run", key, NULL))
+    return TRUE;
+  /* On a bad escape it returns the raw text and sets the error. */
+  *value = g_key_file_get_string (file, "run", key, &local_error);
+  if (local_error != NULL)
+    {
+      g_clear_pointer (value, g_free);
+      g_autofree char *what = g_strdup_printf ("[run] %s=: %s", key, local_error->message);
+      return config_error (error, path, what);
+    }
+  return TRUE;
+}
+
 MuUserConfig *
 mu_user_config_parse (const char *text, gsize length, const char *origin, GError **error)
 {
@@ -66,8 +87,9 @@ mu_user_config_parse (const char *text, gsize length, const char *origin, GError
   if (!check_keys (file, config->path, error))
     return NULL;
 
-  config->virtiofsd = g_key_file_get_string (file, "run", "Virtiofsd", NULL);
-  timeout = g_key_file_get_string (file, "run", "ShutdownTimeout", NULL);
+  if (!read_string (file, "Virtiofsd", config->path, &config->virtiofsd, error) ||
+      !read_string (file, "ShutdownTimeout", config->path, &timeout, error))
+    return NULL;
   if (timeout != NULL)
     {
       guint64 seconds;
