@@ -274,16 +274,19 @@ add_usb_device (const Reader *reader, const char *file, guint number, char *line
   return TRUE;
 }
 
-/* Reads a file of exactly one non-blank line. */
+/* Reads a file of exactly one non-blank line; *@number (if not NULL) is
+ * set to that line's number, for messages about its value. */
 static gboolean
 read_one_line (const Reader *reader, const char *file, gboolean required, char **value,
-               GError **error)
+               guint *number, GError **error)
 {
   g_autofree char *contents = NULL;
   g_auto (GStrv) lines = NULL;
   char *found = NULL;
 
   *value = NULL;
+  if (number != NULL)
+    *number = 0;
   if (!read_data_file (reader, file, &contents, error))
     return FALSE;
   if (contents == NULL)
@@ -298,6 +301,8 @@ read_one_line (const Reader *reader, const char *file, gboolean required, char *
       if (found != NULL)
         return layout_error (error, reader, file, i + 1, "only one line is expected");
       found = line;
+      if (number != NULL)
+        *number = i + 1;
     }
   if (found == NULL)
     return layout_error (error, reader, file, 0, "the file is empty");
@@ -392,8 +397,8 @@ read_shares (const Reader *reader, MuRunner *runner, GError **error)
       share = g_new0 (MuShare, 1);
       share->tag = g_strdup (tag);
       g_ptr_array_add (runner->shares, share);
-      if (!read_one_line (reader, source_rel, TRUE, &share->source, error) ||
-          !read_one_line (reader, socket_rel, TRUE, &share->socket, error))
+      if (!read_one_line (reader, source_rel, TRUE, &share->source, NULL, error) ||
+          !read_one_line (reader, socket_rel, TRUE, &share->socket, NULL, error))
         return FALSE;
     }
   g_ptr_array_sort (runner->shares, compare_shares);
@@ -502,15 +507,16 @@ read_vsock_cid (const Reader *reader, MuRunner *runner, GError **error)
 {
   g_autofree char *text = NULL;
   guint64 cid;
+  guint number;
 
-  if (!read_one_line (reader, "share/microvm/vsock-cid", FALSE, &text, error))
+  if (!read_one_line (reader, "share/microvm/vsock-cid", FALSE, &text, &number, error))
     return FALSE;
   if (text == NULL)
     return TRUE;
   if (!g_ascii_string_to_unsigned (text, 10, 3, G_MAXUINT32 - 1, &cid, NULL))
     {
       g_autofree char *quoted = mh_quote_untrusted (text, 32);
-      return layout_error (error, reader, "share/microvm/vsock-cid", 1,
+      return layout_error (error, reader, "share/microvm/vsock-cid", number,
                            "%s is not a vsock context id (a number from 3 to 4294967294)", quoted);
     }
   runner->vsock_cid = (gint64) cid;
@@ -520,7 +526,10 @@ read_vsock_cid (const Reader *reader, MuRunner *runner, GError **error)
 static gboolean
 read_hypervisor (const Reader *reader, MuRunner *runner, GError **error)
 {
-  if (!read_one_line (reader, "share/microvm/hypervisor", FALSE, &runner->hypervisor, error))
+  guint number;
+
+  if (!read_one_line (reader, "share/microvm/hypervisor", FALSE, &runner->hypervisor, &number,
+                      error))
     return FALSE;
   if (runner->hypervisor == NULL)
     return TRUE;
@@ -528,7 +537,7 @@ read_hypervisor (const Reader *reader, MuRunner *runner, GError **error)
     if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
       {
         g_autofree char *quoted = mh_quote_untrusted (runner->hypervisor, 32);
-        return layout_error (error, reader, "share/microvm/hypervisor", 1,
+        return layout_error (error, reader, "share/microvm/hypervisor", number,
                              "%s is not a hypervisor name (one word such as qemu)", quoted);
       }
   return TRUE;

@@ -118,6 +118,24 @@ test_nested_tag_child_quoted (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (message, "share/microvm/virtiofs/a: the tag \"a/\\x1b[2J\" contains"));
 }
 
+/* The value of a one-line file is reported on the line it is on, not
+ * always on line 1. */
+static void
+test_one_line_files_name_the_line (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cid = NULL;
+  g_autofree char *hypervisor = NULL;
+
+  write_file (f, "share/microvm/vsock-cid", "\n\n  2  \n", 0644);
+  cid = load_error (f);
+  g_assert_nonnull (strstr (cid, "share/microvm/vsock-cid line 3: \"2\" is not a vsock"));
+
+  write_file (f, "share/microvm/vsock-cid", "3\n", 0644);
+  write_file (f, "share/microvm/hypervisor", "\nqemu kvm\n", 0644);
+  hypervisor = load_error (f);
+  g_assert_nonnull (strstr (hypervisor, "share/microvm/hypervisor line 2: \"qemu kvm\" is not"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -130,5 +148,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/runner/nested-tag-child-quoted", Fixture, NULL, fixture_set_up,
               test_nested_tag_child_quoted, fixture_tear_down);
+  g_test_add ("/runner/one-line-files-name-the-line", Fixture, NULL, fixture_set_up,
+              test_one_line_files_name_the_line, fixture_tear_down);
   return g_test_run ();
 }
