@@ -325,12 +325,16 @@ tag_is_valid (const char *tag, const char **why)
       *why = "it is longer than the 36 bytes a virtio-fs tag may have";
       return FALSE;
     }
-  for (const char *p = tag; *p != '\0'; p++)
-    if ((unsigned char) *p <= ' ' || *p == 0x7f)
-      {
-        *why = "it contains a blank or control character";
-        return FALSE;
-      }
+  /* Unicode controls too: U+009B is a terminal's CSI, like ESC [. */
+  for (const char *p = tag; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c <= ' ' || g_unichar_iscntrl (c) || g_unichar_isspace (c))
+        {
+          *why = "it contains a blank or control character";
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 

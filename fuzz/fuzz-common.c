@@ -48,11 +48,12 @@ mh_fuzz_check_printable (const char *what, const char *text)
                (size_t) (end - text), text);
       abort ();
     }
-  for (const char *p = text; *p != '\0'; p++)
-    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+  /* C1 controls as well: U+009B is a terminal's CSI, like ESC [. */
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
       {
-        fprintf (stderr, "fuzz: %s contains the control character 0x%02x at byte %zu: %s\n", what,
-                 (unsigned char) *p, (size_t) (p - text), text);
+        fprintf (stderr, "fuzz: %s contains the control character U+%04X at byte %zu: %s\n", what,
+                 g_utf8_get_char (p), (size_t) (p - text), text);
         abort ();
       }
 }

@@ -260,6 +260,16 @@ write_runner_seeds (void)
   file (b, "share/microvm/virtiofs/\x1b[31mred/child/source", "/x\n");
   tree_write (b, "tag-with-escape");
 
+  /* U+009B, a C1 control (CSI), valid UTF-8; no socket, so a message
+   * names the tag's files. */
+  b = tree_new (0, "runner");
+  program (b, "bin/microvm-run");
+  file (b,
+        "share/microvm/virtiofs/a\xc2\x9b"
+        "2Jb/source",
+        "/x\n");
+  tree_write (b, "tag-with-c1-control");
+
   b = tree_new (0, "runner");
   program (b, "bin/microvm-run");
   file (b, "share/microvm/virtiofs/a tag/source", "/x\n");

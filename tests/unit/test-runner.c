@@ -51,8 +51,8 @@ static void
 assert_printable (const char *message)
 {
   g_assert_true (g_utf8_validate (message, -1, NULL));
-  for (const char *p = message; *p != '\0'; p++)
-    g_assert_false ((unsigned char) *p < 0x20 || *p == 0x7f);
+  for (const char *p = message; *p != '\0'; p = g_utf8_next_char (p))
+    g_assert_false (g_unichar_iscntrl (g_utf8_get_char (p)));
 }
 
 static char *
@@ -108,6 +108,24 @@ test_tag_with_escape (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (message, "invalid tag \"\\x1b[31mred\": it contains a blank"));
 }
 
+/* Valid UTF-8, but U+009B is CSI to a terminal, as ESC [ is. */
+static void
+test_tag_with_c1_control (Fixture *f, gconstpointer data)
+{
+  g_autofree char *message = NULL;
+
+  write_file (f,
+              "share/microvm/virtiofs/a\xc2\x9b"
+              "2Jb/source",
+              "/srv\n", 0644);
+  write_file (f,
+              "share/microvm/virtiofs/a\xc2\x9b"
+              "2Jb/socket",
+              "s.sock\n", 0644);
+  message = load_error (f);
+  g_assert_nonnull (strstr (message, "invalid tag \"a\\xc2\\x9b2Jb\": it contains a blank"));
+}
+
 static void
 test_nested_tag_child_quoted (Fixture *f, gconstpointer data)
 {
@@ -146,6 +164,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/runner/tag-with-escape", Fixture, NULL, fixture_set_up, test_tag_with_escape,
               fixture_tear_down);
+  g_test_add ("/runner/tag-with-c1-control", Fixture, NULL, fixture_set_up,
+              test_tag_with_c1_control, fixture_tear_down);
   g_test_add ("/runner/nested-tag-child-quoted", Fixture, NULL, fixture_set_up,
               test_nested_tag_child_quoted, fixture_tear_down);
   g_test_add ("/runner/one-line-files-name-the-line", Fixture, NULL, fixture_set_up,
