@@ -522,7 +522,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   take_u8 (&in, &flags);
   take_u8 (&in, &name_length);
   if (!take (&in, name_length, &name_bytes))
-    name_length = 0;
+    {
+      name_bytes = (const uint8_t *) "";
+      name_length = 0;
+    }
   name = g_strndup ((const char *) name_bytes, name_length);
   for (guint i = 0; i < name_length; i++)
     if (name_bytes[i] <= ' ' || name_bytes[i] >= 0x7f || name_bytes[i] == '/')
