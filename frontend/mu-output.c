@@ -18,6 +18,8 @@ mu_output_set_vm (const char *name)
   vm_name = g_strdup (name);
 }
 
+static void print_line (const char *format, va_list args) G_GNUC_PRINTF (1, 0);
+
 static void
 print_line (const char *format, va_list args)
 {

@@ -274,16 +274,19 @@ add_usb_device (const Reader *reader, const char *file, guint number, char *line
   return TRUE;
 }
 
-/* Reads a file of exactly one non-blank line. */
+/* Reads a file of exactly one non-blank line; *@number (if not NULL) is
+ * set to that line's number, for messages about its value. */
 static gboolean
 read_one_line (const Reader *reader, const char *file, gboolean required, char **value,
-               GError **error)
+               guint *number, GError **error)
 {
   g_autofree char *contents = NULL;
   g_auto (GStrv) lines = NULL;
   char *found = NULL;
 
   *value = NULL;
+  if (number != NULL)
+    *number = 0;
   if (!read_data_file (reader, file, &contents, error))
     return FALSE;
   if (contents == NULL)
@@ -298,6 +301,8 @@ read_one_line (const Reader *reader, const char *file, gboolean required, char *
       if (found != NULL)
         return layout_error (error, reader, file, i + 1, "only one line is expected");
       found = line;
+      if (number != NULL)
+        *number = i + 1;
     }
   if (found == NULL)
     return layout_error (error, reader, file, 0, "the file is empty");
@@ -308,17 +313,28 @@ read_one_line (const Reader *reader, const char *file, gboolean required, char *
 static gboolean
 tag_is_valid (const char *tag, const char **why)
 {
+  /* The spec's tag is UTF-8; anything else would also reach messages and
+   * `inspect` output raw. */
+  if (!g_utf8_validate (tag, -1, NULL))
+    {
+      *why = "it is not valid UTF-8";
+      return FALSE;
+    }
   if (strlen (tag) > MU_RUNNER_MAX_TAG_LEN)
     {
       *why = "it is longer than the 36 bytes a virtio-fs tag may have";
       return FALSE;
     }
-  for (const char *p = tag; *p != '\0'; p++)
-    if ((unsigned char) *p <= ' ' || *p == 0x7f)
-      {
-        *why = "it contains a blank or control character";
-        return FALSE;
-      }
+  /* Unicode controls too: U+009B is a terminal's CSI, like ESC [. */
+  for (const char *p = tag; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c <= ' ' || g_unichar_iscntrl (c) || g_unichar_isspace (c))
+        {
+          *why = "it contains a blank or control character";
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -357,6 +373,10 @@ read_shares (const Reader *reader, MuRunner *runner, GError **error)
       const char *why = NULL;
       MuShare *share;
 
+      /* First, and named against the directory: every later message
+       * shows the tag raw in its file name. */
+      if (!tag_is_valid (tag, &why))
+        return layout_error (error, reader, dir_rel, 0, "invalid tag %s: %s", quoted, why);
       if (!g_file_test (tag_dir, G_FILE_TEST_IS_DIR))
         return layout_error (error, reader, tag_rel, 0, "expected a directory for the tag %s",
                              quoted);
@@ -367,20 +387,22 @@ read_shares (const Reader *reader, MuRunner *runner, GError **error)
           g_autoptr (GDir) inner = g_dir_open (tag_dir, 0, NULL);
           const char *child = inner != NULL ? g_dir_read_name (inner) : NULL;
           if (child != NULL)
-            return layout_error (error, reader, tag_rel, 0,
-                                 "the tag %s/%s contains '/', which a virtio-fs tag cannot have",
-                                 tag, child);
+            {
+              g_autofree char *nested = g_strdup_printf ("%s/%s", tag, child);
+              g_autofree char *quoted_nested = mh_quote_untrusted (nested, 80);
+              return layout_error (error, reader, tag_rel, 0,
+                                   "the tag %s contains '/', which a virtio-fs tag cannot have",
+                                   quoted_nested);
+            }
           return layout_error (error, reader, tag_rel, 0, "the tag %s has no source and socket",
                                quoted);
         }
-      if (!tag_is_valid (tag, &why))
-        return layout_error (error, reader, tag_rel, 0, "invalid tag %s: %s", quoted, why);
 
       share = g_new0 (MuShare, 1);
       share->tag = g_strdup (tag);
       g_ptr_array_add (runner->shares, share);
-      if (!read_one_line (reader, source_rel, TRUE, &share->source, error) ||
-          !read_one_line (reader, socket_rel, TRUE, &share->socket, error))
+      if (!read_one_line (reader, source_rel, TRUE, &share->source, NULL, error) ||
+          !read_one_line (reader, socket_rel, TRUE, &share->socket, NULL, error))
         return FALSE;
     }
   g_ptr_array_sort (runner->shares, compare_shares);
@@ -489,15 +511,16 @@ read_vsock_cid (const Reader *reader, MuRunner *runner, GError **error)
 {
   g_autofree char *text = NULL;
   guint64 cid;
+  guint number;
 
-  if (!read_one_line (reader, "share/microvm/vsock-cid", FALSE, &text, error))
+  if (!read_one_line (reader, "share/microvm/vsock-cid", FALSE, &text, &number, error))
     return FALSE;
   if (text == NULL)
     return TRUE;
   if (!g_ascii_string_to_unsigned (text, 10, 3, G_MAXUINT32 - 1, &cid, NULL))
     {
       g_autofree char *quoted = mh_quote_untrusted (text, 32);
-      return layout_error (error, reader, "share/microvm/vsock-cid", 1,
+      return layout_error (error, reader, "share/microvm/vsock-cid", number,
                            "%s is not a vsock context id (a number from 3 to 4294967294)", quoted);
     }
   runner->vsock_cid = (gint64) cid;
@@ -507,7 +530,10 @@ read_vsock_cid (const Reader *reader, MuRunner *runner, GError **error)
 static gboolean
 read_hypervisor (const Reader *reader, MuRunner *runner, GError **error)
 {
-  if (!read_one_line (reader, "share/microvm/hypervisor", FALSE, &runner->hypervisor, error))
+  guint number;
+
+  if (!read_one_line (reader, "share/microvm/hypervisor", FALSE, &runner->hypervisor, &number,
+                      error))
     return FALSE;
   if (runner->hypervisor == NULL)
     return TRUE;
@@ -515,7 +541,7 @@ read_hypervisor (const Reader *reader, MuRunner *runner, GError **error)
     if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
       {
         g_autofree char *quoted = mh_quote_untrusted (runner->hypervisor, 32);
-        return layout_error (error, reader, "share/microvm/hypervisor", 1,
+        return layout_error (error, reader, "share/microvm/hypervisor", number,
                              "%s is not a hypervisor name (one word such as qemu)", quoted);
       }
   return TRUE;

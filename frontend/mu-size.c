@@ -19,7 +19,7 @@ mu_parse_size (const char *text, guint64 *bytes)
 
   if (text == NULL)
     return FALSE;
-  lower = g_ascii_strdown (g_strstrip (g_strdup (text)), -1);
+  lower = g_strstrip (g_ascii_strdown (text, -1));
   if (strcmp (lower, "unlimited") == 0 || strcmp (lower, "infinity") == 0)
     {
       *bytes = G_MAXUINT64;

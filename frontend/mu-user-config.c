@@ -50,8 +50,29 @@ check_keys (GKeyFile *file, const char *path, GError **error)
   return TRUE;
 }
 
+/* A missing key gives NULL; a value GKeyFile cannot read (a bad escape,
+ * invalid UTF-8) is an error rather than silently "not set". */
+static gboolean
+read_string (GKeyFile *file, const char *key, const char *path, char **value, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  *value = NULL;
+  if (!g_key_file_has_key (file, "run", key, NULL))
+    return TRUE;
+  /* On a bad escape it returns the raw text and sets the error. */
+  *value = g_key_file_get_string (file, "run", key, &local_error);
+  if (local_error != NULL)
+    {
+      g_clear_pointer (value, g_free);
+      g_autofree char *what = g_strdup_printf ("[run] %s=: %s", key, local_error->message);
+      return config_error (error, path, what);
+    }
+  return TRUE;
+}
+
 MuUserConfig *
-mu_user_config_load (GError **error)
+mu_user_config_parse (const char *text, gsize length, const char *origin, GError **error)
 {
   g_autoptr (MuUserConfig) config = g_new0 (MuUserConfig, 1);
   g_autoptr (GKeyFile) file = g_key_file_new ();
@@ -59,19 +80,19 @@ mu_user_config_load (GError **error)
   g_autofree char *timeout = NULL;
   g_autofree char *memlock = NULL;
 
-  config->path = g_build_filename (g_get_user_config_dir (), "microvm", "microvm-user.conf", NULL);
-  if (!g_key_file_load_from_file (file, config->path, G_KEY_FILE_NONE, &local_error))
+  config->path = g_strdup (origin);
+  if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&config);
       config_error (error, config->path, local_error->message);
       return NULL;
     }
   if (!check_keys (file, config->path, error))
     return NULL;
 
-  config->virtiofsd = g_key_file_get_string (file, "run", "Virtiofsd", NULL);
-  timeout = g_key_file_get_string (file, "run", "ShutdownTimeout", NULL);
+  if (!read_string (file, "Virtiofsd", config->path, &config->virtiofsd, error) ||
+      !read_string (file, "ShutdownTimeout", config->path, &timeout, error) ||
+      !read_string (file, "MemLock", config->path, &memlock, error))
+    return NULL;
   if (timeout != NULL)
     {
       guint64 seconds;
@@ -83,7 +104,6 @@ mu_user_config_load (GError **error)
         }
       config->shutdown_timeout_s = (int) seconds;
     }
-  memlock = g_key_file_get_string (file, "run", "MemLock", NULL);
   if (memlock != NULL && !mu_parse_size (memlock, &config->memlock))
     {
       config_error (error, config->path,
@@ -91,4 +111,27 @@ mu_user_config_load (GError **error)
       return NULL;
     }
   return g_steal_pointer (&config);
+}
+
+MuUserConfig *
+mu_user_config_load (GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  path = g_build_filename (g_get_user_config_dir (), "microvm", "microvm-user.conf", NULL);
+  if (!g_file_get_contents (path, &text, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          MuUserConfig *config = g_new0 (MuUserConfig, 1);
+          config->path = g_steal_pointer (&path);
+          return config;
+        }
+      config_error (error, path, local_error->message);
+      return NULL;
+    }
+  return mu_user_config_parse (text, length, path, error);
 }

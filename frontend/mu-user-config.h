@@ -21,7 +21,12 @@ typedef struct {
   guint64 memlock;        /* 0: not set */
 } MuUserConfig;
 
+/* Loads the file; a missing file gives an empty configuration. */
 MuUserConfig *mu_user_config_load (GError **error);
+
+/* Parses configuration text; @origin names it in error messages. */
+MuUserConfig *mu_user_config_parse (const char *text, gsize length, const char *origin,
+                                    GError **error);
 void mu_user_config_free (MuUserConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MuUserConfig, mu_user_config_free)

@@ -183,11 +183,16 @@ read_name_patterns (GKeyFile *file, MhConfig *config, const char *origin, GError
 {
   g_auto (GStrv) patterns = NULL;
   g_autoptr (GStrvBuilder) kept = g_strv_builder_new ();
+  g_autoptr (GError) local_error = NULL;
 
   if (!g_key_file_has_key (file, "Taps", "AllowedNames", NULL))
     return TRUE;
 
-  patterns = g_key_file_get_string_list (file, "Taps", "AllowedNames", NULL, NULL);
+  /* A value GKeyFile cannot read (a bad escape, invalid UTF-8) is an
+   * error: ignoring it would silently turn the key into "allow nothing". */
+  patterns = g_key_file_get_string_list (file, "Taps", "AllowedNames", NULL, &local_error);
+  if (local_error != NULL)
+    return config_error (error, origin, "[Taps] AllowedNames: %s", local_error->message);
   for (gsize i = 0; patterns != NULL && patterns[i] != NULL; i++)
     {
       char *pattern = g_strstrip (patterns[i]);

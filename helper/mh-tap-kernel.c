@@ -131,7 +131,8 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi
 
   memset (&ifr, 0, sizeof ifr);
   memcpy (ifr.ifr_name, name, strlen (name));
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+  /* ifr_flags is a short; IFF_TUN_EXCL is its top bit. */
+  ifr.ifr_flags = (short) (IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL);
   if (vnet_hdr)
     ifr.ifr_flags |= IFF_VNET_HDR;
   if (multi_queue)

@@ -243,19 +243,35 @@ mh_tap_registry_list_leased_by (MhTapRegistry *registry, const char *lease_name)
   return out;
 }
 
-/* A key file value: GKeyFile unescapes \\ (names may hold a backslash);
- * nothing else a valid name, lease or bus id holds needs escaping. */
+/* A key file value, escaped as GKeyFile escapes (and its loader
+ * unescapes) them: whatever a record holds reads back the same. */
 static void
 append_value (GString *out, const char *key, const char *value)
 {
   g_string_append (out, key);
   g_string_append_c (out, '=');
   for (const char *p = value; *p != '\0'; p++)
-    {
-      if (*p == '\\')
-        g_string_append_c (out, '\\');
-      g_string_append_c (out, *p);
-    }
+    switch (*p)
+      {
+      case '\\':
+        g_string_append (out, "\\\\");
+        break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      case '\r':
+        g_string_append (out, "\\r");
+        break;
+      case ' ':
+        /* GKeyFile trims a leading blank unless it is escaped. */
+        g_string_append (out, p == value ? "\\s" : " ");
+        break;
+      default:
+        g_string_append_c (out, *p);
+      }
   g_string_append_c (out, '\n');
 }
 

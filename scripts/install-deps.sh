@@ -1,7 +1,9 @@
 #!/bin/bash
 # Installs, with apt-get, every Debian package microvm-helper needs to
 # build, test and run its demo.  Idempotent; needs root.
-#   scripts/install-deps.sh [build|test|demo|all]   (default: all)
+#   scripts/install-deps.sh [build|test|demo|fuzz|all]   (default: all)
+# "fuzz" is the build packages plus clang and libFuzzer for scripts/fuzz.sh;
+# "all" does not include it (CI's test run does not fuzz).
 set -euo pipefail
 
 build_packages=(
@@ -29,6 +31,11 @@ test_packages=(
 demo_packages=(
     qemu-system-x86 socat cpio kmod systemd
 )
+# libFuzzer comes with clang's runtime libraries; llvm brings
+# llvm-symbolizer for readable sanitizer stacks.
+fuzz_packages=(
+    clang libclang-rt-14-dev llvm
+)
 
 want=${1:-all}
 packages=("${build_packages[@]}")
@@ -36,7 +43,8 @@ case "$want" in
     build) ;;
     test) packages+=("${test_packages[@]}") ;;
     demo|all) packages+=("${test_packages[@]}" "${demo_packages[@]}") ;;
-    *) echo "usage: $0 [build|test|demo|all]" >&2; exit 2 ;;
+    fuzz) packages+=("${fuzz_packages[@]}") ;;
+    *) echo "usage: $0 [build|test|demo|fuzz|all]" >&2; exit 2 ;;
 esac
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -54,5 +62,5 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=600 update -q
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"

@@ -72,7 +72,8 @@ test_other_users_name_in_the_middle (void)
 {
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
   g_autoptr (MhTestAgent) bob = mh_test_agent_new ("bob");
-  g_autoptr (GVariant) bobs = mh_test_assert_call_ok (bob, "CreateTap", "('vm-bob', {})");
+  G_GNUC_UNUSED g_autoptr (GVariant) bobs =
+    mh_test_assert_call_ok (bob, "CreateTap", "('vm-bob', {})");
   g_autofree char *m1 = NULL, *m2 = NULL;
   gint64 bob_ifindex = mh_test_iface_attr_int ("vm-bob", "ifindex");
   const char *names[] = { "vm-a0", "vm-a1", "vm-a2", "vm-a3", NULL };

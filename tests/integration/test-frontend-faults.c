@@ -132,11 +132,11 @@ test_virtiofsd_crash_loop (void)
 
   /* Looks like the Rust virtiofsd, and exits at once every time. */
   mh_test_write_file (home, "crashing-virtiofsd",
-              "#!/bin/sh\n"
-              "case \"$1\" in --help) echo '--shared-dir DIR'; exit 0 ;; esac\n"
-              "echo 'crashing-virtiofsd: out of luck' >&2\n"
-              "exit 1\n",
-              0755);
+                      "#!/bin/sh\n"
+                      "case \"$1\" in --help) echo '--shared-dir DIR'; exit 0 ;; esac\n"
+                      "echo 'crashing-virtiofsd: out of luck' >&2\n"
+                      "exit 1\n",
+                      0755);
   frontend = mh_test_start_run ("alice", runner, output, option);
   g_assert_cmpint (mh_test_wait_exit (frontend, 60000), ==, 1);
   g_file_get_contents (output, &log, NULL, NULL);

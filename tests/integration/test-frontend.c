@@ -76,7 +76,6 @@ test_polkit_denied (void)
   g_autofree char *output = NULL;
   g_autofree char *binary = mh_test_microvm_user ();
   g_autofree char *report = NULL;
-  g_autofree char *home = mh_test_home ("mallory");
   int status;
 
   spec.name = "denied";
@@ -228,7 +227,7 @@ test_malformed_layouts (void)
   REBUILD ();
   mh_test_write_file (runner, "share/microvm/virtiofs/a/b/source", "x\n", 0644);
   mh_test_write_file (runner, "share/microvm/virtiofs/a/b/socket", "x.sock\n", 0644);
-  check_malformed (runner, "share/microvm/virtiofs/a: the tag a/b contains '/'");
+  check_malformed (runner, "share/microvm/virtiofs/a: the tag \"a/b\" contains '/'");
 
   REBUILD ();
   {

@@ -88,7 +88,8 @@ static void
 test_single_queue_attach (void)
 {
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
-  g_autoptr (GVariant) created = mh_test_assert_call_ok (alice, "CreateTap", "('vm-sq', {})");
+  G_GNUC_UNUSED g_autoptr (GVariant) created =
+    mh_test_assert_call_ok (alice, "CreateTap", "('vm-sq', {})");
   g_autofree char *attach = NULL;
   g_autofree char *attach_mq = NULL;
 
@@ -169,7 +170,6 @@ test_unruled_user (void)
 {
   g_autoptr (MhTestAgent) carol = mh_test_agent_new ("carol");
   g_autofree char *interactive = NULL;
-  g_autofree char *noninteractive = NULL;
   g_autofree char *before = mh_test_iface_list ();
   g_autofree char *after = NULL;
   char *error_name = NULL;
@@ -322,8 +322,8 @@ test_bad_options (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *m = mh_test_assert_call_error (alice, "CreateTap", cases[i].args,
-                                                      "InvalidArgument", cases[i].message);
+      G_GNUC_UNUSED g_autofree char *m = mh_test_assert_call_error (
+        alice, "CreateTap", cases[i].args, "InvalidArgument", cases[i].message);
     }
   after = mh_test_iface_list ();
   g_assert_cmpstr (before, ==, after);
@@ -530,7 +530,7 @@ static void
 test_capabilities (void)
 {
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
-  g_autoptr (GVariant) listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
+  G_GNUC_UNUSED g_autoptr (GVariant) listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
   g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", mh_test_helper_pid ());
   g_autofree char *status = NULL;
 

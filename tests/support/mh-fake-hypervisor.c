@@ -41,6 +41,8 @@ on_signal (int signo)
   got_signal = signo;
 }
 
+static void say (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
 static void
 say (const char *format, ...)
 {

@@ -20,7 +20,7 @@ fake_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_q
              gboolean vnet_hdr, int *ifindex, GError **error)
 {
   FakeBackend *fake = (FakeBackend *) self;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   MhTapKernelInfo *info;
   gpointer failure;
 
@@ -49,7 +49,7 @@ static gboolean
 fake_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GError **error)
 {
   FakeBackend *fake = (FakeBackend *) self;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   MhTapKernelInfo *found = g_hash_table_lookup (fake->interfaces, name);
 
   if (found == NULL)
@@ -62,7 +62,7 @@ static gboolean
 fake_remove (MhTapBackend *self, int ifindex, const char *name, GError **error)
 {
   FakeBackend *fake = (FakeBackend *) self;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -107,7 +107,7 @@ void
 mh_fake_tap_backend_add (MhTapBackend *backend, const char *name, gboolean is_tap, gint64 owner)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   MhTapKernelInfo *info = g_new0 (MhTapKernelInfo, 1);
 
   info->ifindex = fake->next_ifindex++;
@@ -122,7 +122,7 @@ void
 mh_fake_tap_backend_fail_create (MhTapBackend *backend, const char *name, int errsv)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_hash_table_insert (fake->failures, g_strdup (name), GINT_TO_POINTER (errsv));
 }
@@ -131,7 +131,7 @@ void
 mh_fake_tap_backend_drop (MhTapBackend *backend, const char *name)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_hash_table_remove (fake->interfaces, name);
 }
@@ -140,7 +140,7 @@ void
 mh_fake_tap_backend_set_owner (MhTapBackend *backend, const char *name, gint64 owner)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   MhTapKernelInfo *info = g_hash_table_lookup (fake->interfaces, name);
 
   g_assert (info != NULL);
@@ -151,7 +151,7 @@ gboolean
 mh_fake_tap_backend_has (MhTapBackend *backend, const char *name)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   return g_hash_table_contains (fake->interfaces, name);
 }
@@ -160,7 +160,7 @@ guint
 mh_fake_tap_backend_count (MhTapBackend *backend)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   return g_hash_table_size (fake->interfaces);
 }
@@ -169,7 +169,7 @@ guint
 mh_fake_tap_backend_n_creates (MhTapBackend *backend)
 {
   FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   return fake->n_creates;
 }

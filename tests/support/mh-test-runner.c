@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 char *
 mh_test_user_path (const char *user, const char *name)
 {
@@ -201,4 +200,3 @@ mh_test_finish_full_vm (GSubprocess *frontend, const char *output, int expected_
   g_assert_false (g_file_test (booted_link, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (current_link, G_FILE_TEST_IS_SYMLINK));
 }
-

@@ -141,6 +141,16 @@ test_rejected (void)
   check_rejected ("[PCI]\nMaxMemlock=99999999999999999999\n", "not a number of bytes");
 }
 
+/* fuzz-config: an AllowedNames= value GKeyFile cannot read (a bad
+ * escape, invalid UTF-8) was dropped, so the helper started and allowed
+ * nothing instead of saying what is wrong with the file. */
+static void
+test_unreadable_allow_list (void)
+{
+  check_rejected ("[Taps]\nAllowedNames=vm-\\q*\n", "[Taps] AllowedNames: ");
+  check_rejected ("[Taps]\nAllowedNames=vm-\xff*\n", "[Taps] AllowedNames: ");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -151,5 +161,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/rejected", test_rejected);
   g_test_add_func ("/config/pci-values", test_pci_values);
   g_test_add_func ("/config/pci-empty-allow", test_pci_empty_allow);
+  g_test_add_func ("/config/unreadable-allow-list", test_unreadable_allow_list);
   return g_test_run ();
 }

@@ -53,6 +53,32 @@ test_round_trip (void)
   g_assert_cmpuint (leased->len, ==, 1);
 }
 
+/* Whatever a record holds is written so that it reads back the same (the
+ * registry is written directly, not through GKeyFile; found by
+ * fuzz-tap-registry). */
+static void
+test_values_round_trip (void)
+{
+  const char *values[] = { " \tx\n", "x ", "  two leading", "a\\b", "c\rd", "\\s", "end\\" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr (MhTapRegistry) registry = mh_tap_registry_new ("/unused");
+      g_autoptr (MhTapRegistry) reread = mh_tap_registry_new ("/unused");
+      g_autoptr (GError) error = NULL;
+      g_autofree char *data = NULL;
+      MhTapRecord *record = mh_tap_record_new ("vm-a", 1);
+      gsize length;
+
+      mh_tap_record_set_lease (record, ":1.7", values[i]);
+      mh_tap_registry_insert (registry, record);
+      data = mh_tap_registry_to_data (registry, &length);
+      g_assert_true (mh_tap_registry_load_from_data (reread, data, length, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (mh_tap_registry_lookup (reread, "vm-a")->lease_bus_id, ==, values[i]);
+    }
+}
+
 static void
 check_corrupt (const char *text, const char *message_part)
 {
@@ -122,6 +148,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/registry/round-trip", test_round_trip);
   g_test_add_func ("/registry/corrupt", test_corrupt);
+  g_test_add_func ("/registry/values-round-trip", test_values_round_trip);
   g_test_add_func ("/registry/save-and-load", test_save_and_load);
   return g_test_run ();
 }

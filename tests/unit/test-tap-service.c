@@ -156,7 +156,8 @@ static void
 test_batch_rollback (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) kept = create (f, f->alice, "[('vm-kept', @a{sv} {})]", &error);
+  G_GNUC_UNUSED g_autoptr (GPtrArray) kept =
+    create (f, f->alice, "[('vm-kept', @a{sv} {})]", &error);
   g_autoptr (GPtrArray) failed = NULL;
 
   g_assert_no_error (error);
@@ -197,7 +198,7 @@ static void
 test_checks_before_work (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) bobs = create (f, f->bob, "[('vm-bob', @a{sv} {})]", &error);
+  G_GNUC_UNUSED g_autoptr (GPtrArray) bobs = create (f, f->bob, "[('vm-bob', @a{sv} {})]", &error);
   g_autoptr (GPtrArray) taken = NULL;
   g_autoptr (GPtrArray) over = NULL;
   g_autoptr (GPtrArray) requests = requests_from ("[('vm-x', @a{sv} {}), ('vm-bob', @a{sv} {})]");
@@ -241,11 +242,11 @@ static void
 test_lease_release (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) leased = create (
+  G_GNUC_UNUSED g_autoptr (GPtrArray) leased = create (
     f, f->alice,
     "[('vm-l1', {'release_on_disconnect': <true>}), ('vm-l2', {'release_on_disconnect': <true>})]",
     &error);
-  g_autoptr (GPtrArray) kept = create (f, f->alice, "[('vm-k', @a{sv} {})]", &error);
+  G_GNUC_UNUSED g_autoptr (GPtrArray) kept = create (f, f->alice, "[('vm-k', @a{sv} {})]", &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (mh_leases_count (f->leases), ==, 1);
@@ -262,7 +263,7 @@ static void
 test_owner_changed (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) made = create (
+  G_GNUC_UNUSED g_autoptr (GPtrArray) made = create (
     f, f->alice, "[('vm-a', {'release_on_disconnect': <true>}), ('vm-b', @a{sv} {})]", &error);
 
   g_assert_no_error (error);
@@ -333,9 +334,9 @@ static void
 test_list (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) made =
+  G_GNUC_UNUSED g_autoptr (GPtrArray) made =
     create (f, f->alice, "[('vm-b', @a{sv} {}), ('vm-a', {'multi_queue': <true>})]", &error);
-  g_autoptr (GPtrArray) bobs = create (f, f->bob, "[('vm-c', @a{sv} {})]", &error);
+  G_GNUC_UNUSED g_autoptr (GPtrArray) bobs = create (f, f->bob, "[('vm-c', @a{sv} {})]", &error);
   g_autoptr (GVariant) listed = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autofree char *printed = NULL;
