@@ -4,7 +4,10 @@
  *
  *   fuzz-make-seeds CORPUS-DIR     (writes CORPUS-DIR/runner/seed-*,
  *                                   CORPUS-DIR/tap-request/seed-*) */
+#include <gio/gio.h>
 #include <glib.h>
+
+#include "mh-helper1-generated.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -364,6 +367,88 @@ write_tap_request_seeds (void)
                 "([('vm-a', @a{sv} {}), ('vm-b', {'mtu': <1500>}), ('vm-c', @a{sv} {})],)");
 }
 
+/* fuzz-dispatch: a sequence of calls, each [method index][flags][length]
+ * [serialized arguments]; the index is looked up by name here. */
+typedef struct {
+  const char *method;
+  guint8 flags; /* bit 0 polkit allows, bit 1 interactive, bits 2-3 caller */
+  const char *args;
+} Call;
+
+static void
+dispatch_seed (const char *name, const Call *calls, gsize n_calls)
+{
+  GDBusInterfaceInfo *info = mh_helper1_interface_info ();
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+
+  for (gsize i = 0; i < n_calls; i++)
+    {
+      GDBusMethodInfo *method = g_dbus_interface_info_lookup_method (info, calls[i].method);
+      g_autoptr (GPtrArray) types = g_ptr_array_new ();
+      g_autoptr (GVariantType) type = NULL;
+      g_autoptr (GVariant) value = NULL;
+      g_autoptr (GError) error = NULL;
+      guint8 header[4];
+      guint8 index = 0;
+      gsize size;
+
+      g_assert_nonnull (method);
+      while (info->methods[index] != method)
+        index++;
+      for (guint a = 0; method->in_args != NULL && method->in_args[a] != NULL; a++)
+        g_ptr_array_add (types, (gpointer) G_VARIANT_TYPE (method->in_args[a]->signature));
+      type =
+        g_variant_type_new_tuple ((const GVariantType *const *) types->pdata, (gint) types->len);
+      value = g_variant_parse (type, calls[i].args, NULL, NULL, &error);
+      if (value == NULL)
+        g_error ("%s: %s", calls[i].args, error->message);
+      size = g_variant_get_size (value);
+      header[0] = index;
+      header[1] = calls[i].flags;
+      header[2] = size & 0xff;
+      header[3] = (size >> 8) & 0xff;
+      g_byte_array_append (b, header, 4);
+      g_byte_array_append (b, g_variant_get_data (value), (guint) size);
+    }
+  write_seed ("dispatch", name, b->data, b->len);
+}
+
+static void
+write_dispatch_seeds (void)
+{
+  const Call create_list_delete[] = {
+    { "CreateTap", 1, "('vm-a', {'multi_queue': <true>})" },
+    { "ListTaps", 0, "()" },
+    { "DeleteTap", 1, "('vm-a',)" },
+  };
+  const Call batch_and_other_user[] = {
+    { "CreateTaps", 1, "([('vm-a', @a{sv} {}), ('vm-b', {'release_on_disconnect': <true>})],)" },
+    { "DeleteTap", 1 | (1 << 2), "('vm-a',)" },
+    { "CreateTap", 1 | (1 << 2), "('vm-b', @a{sv} {})" },
+  };
+  const Call denied[] = {
+    { "CreateTap", 2, "('vm-a', @a{sv} {})" },
+    { "DeleteTap", 0, "('vm-foreign',)" },
+  };
+  const Call pci[] = {
+    { "BindPciDevice", 1, "('01:00.0', {'release_on_disconnect': <true>})" },
+    { "ListPciDevices", 0, "()" },
+    { "ReleasePciDevice", 1, "('0000:01:00.0',)" },
+    { "SetMemlockLimit", 1, "(uint64 1073741824,)" },
+  };
+  const Call foreign[] = {
+    { "CreateTap", 1, "('eth0', @a{sv} {})" },
+    { "CreateTap", 1, "('vm-foreign', @a{sv} {})" },
+    { "DeleteTap", 1, "('vm-foreign',)" },
+  };
+
+  dispatch_seed ("create-list-delete", create_list_delete, G_N_ELEMENTS (create_list_delete));
+  dispatch_seed ("batch-and-other-user", batch_and_other_user, G_N_ELEMENTS (batch_and_other_user));
+  dispatch_seed ("denied", denied, G_N_ELEMENTS (denied));
+  dispatch_seed ("pci", pci, G_N_ELEMENTS (pci));
+  dispatch_seed ("foreign", foreign, G_N_ELEMENTS (foreign));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -375,5 +460,6 @@ main (int argc, char **argv)
   out_dir = argv[1];
   write_runner_seeds ();
   write_tap_request_seeds ();
+  write_dispatch_seeds ();
   return 0;
 }

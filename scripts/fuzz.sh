@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 jobs=${MH_FUZZ_JOBS:-2}
 work=${MH_FUZZ_DIR:-build-fuzz/fuzz-run}
-all_targets=(runner ifname pci-address config user-config tap-request tap-registry)
+all_targets=(runner dispatch ifname pci-address config user-config tap-request tap-registry)
 read -r -a targets <<<"${MH_FUZZ_TARGETS:-${all_targets[*]}}"
 
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -eq 0 ]]; then
