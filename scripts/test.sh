@@ -1,7 +1,8 @@
 #!/bin/bash
 # The README's test command: installs what is needed, builds, checks the
 # formatting, runs the whole suite, then builds again with AddressSanitizer
-# and UndefinedBehaviorSanitizer and runs the whole suite under them.
+# and UndefinedBehaviorSanitizer and runs the whole suite under them, then
+# runs every fuzz target for a short while.
 # Fails on any failed, timed-out or skipped test.  Needs root: the
 # integration tests create namespaces with a private bus and polkitd.
 set -euo pipefail
@@ -54,5 +55,8 @@ step "test suite under sanitizers"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_suite build-asan
+
+step "fuzzing: every libFuzzer target for a short while (scripts/fuzz.sh)"
+scripts/fuzz.sh "${MH_FUZZ_SECONDS:-45}"
 
 step "all tests passed"
