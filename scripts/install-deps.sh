@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs, with apt-get, every Debian package microvm-helper needs to
-# build, test and run its demo.  Idempotent; needs root.
-#   scripts/install-deps.sh [build|test|demo|all]   (default: all)
+# build, test and run its demo, and to build and check its Debian
+# packages.  Idempotent; needs root.
+#   scripts/install-deps.sh [build|test|demo|package|all]   (default: all)
 set -euo pipefail
 
 build_packages=(
@@ -29,14 +30,24 @@ test_packages=(
 demo_packages=(
     qemu-system-x86 socat cpio kmod systemd
 )
+# Building and checking the Debian packages (scripts/package-test.sh):
+# dpkg-buildpackage (dpkg-dev), dh (debhelper), lintian; man-db renders the
+# installed manual pages; dbus (the system bus the packages depend on) and
+# the test packages' polkitd let the built packages install in the
+# throw-away root.  No devscripts: nothing here uses debuild.
+package_packages=(
+    build-essential dpkg-dev debhelper lintian man-db dbus
+)
 
 want=${1:-all}
 packages=("${build_packages[@]}")
 case "$want" in
     build) ;;
     test) packages+=("${test_packages[@]}") ;;
-    demo|all) packages+=("${test_packages[@]}" "${demo_packages[@]}") ;;
-    *) echo "usage: $0 [build|test|demo|all]" >&2; exit 2 ;;
+    demo) packages+=("${test_packages[@]}" "${demo_packages[@]}") ;;
+    package) packages+=("${test_packages[@]}" "${package_packages[@]}") ;;
+    all) packages+=("${test_packages[@]}" "${demo_packages[@]}" "${package_packages[@]}") ;;
+    *) echo "usage: $0 [build|test|demo|package|all]" >&2; exit 2 ;;
 esac
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -55,4 +66,6 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Other jobs on the machine may hold dpkg's lock (scripts/package-test.sh
+# does for a few seconds): wait for it rather than fail.
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"

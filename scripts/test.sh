@@ -1,8 +1,10 @@
 #!/bin/bash
 # The README's test command: installs what is needed, builds, checks the
 # formatting, runs the whole suite, then builds again with AddressSanitizer
-# and UndefinedBehaviorSanitizer and runs the whole suite under them.
-# Fails on any failed, timed-out or skipped test.  Needs root: the
+# and UndefinedBehaviorSanitizer and runs the whole suite under them, and
+# last builds the Debian packages and tests them installed in a throw-away
+# root (scripts/package-test.sh).  Fails on any failed, timed-out or
+# skipped test.  Needs root: the
 # integration tests create namespaces with a private bus and polkitd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,5 +56,8 @@ step "test suite under sanitizers"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_suite build-asan
+
+step "Debian packages"
+scripts/package-test.sh
 
 step "all tests passed"
