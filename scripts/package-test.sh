@@ -10,9 +10,10 @@
 #     tests/package/installed-smoke.sh there, inside
 #     `tests/sandbox/mh-sandbox --installed`, against the installed paths.
 #
-# The throw-away root is a new mount namespace in which /usr, /etc and /var
-# (so /lib, a symlink into /usr on Debian 12, too) are overlayfs mounts whose
-# lower layer is the machine's directory and whose upper layer is a tmpfs:
+# The throw-away root is a new mount namespace in which /usr, /etc, /var
+# (so /lib, a symlink into /usr on Debian 12, too) and /tmp are overlayfs
+# mounts whose lower layer is the machine's directory and whose upper layer
+# is a tmpfs (on a /run of the namespace's own, outside all of them):
 # dpkg, the maintainer scripts and the triggers write only into the tmpfs,
 # and all of it vanishes with the namespace.  The packages' dependencies
 # come from the machine (step 1 installs them).  The script proves the
@@ -34,14 +35,16 @@ step() { printf '\n=== package: %s\n' "$*"; }
 # --- inside the throw-away root's mount namespace (see below)
 if [[ "${1:-}" == "--in-throwaway-root" ]]; then
     shift
-    root=$out/root
-    mount -t tmpfs -o mode=0700 tmpfs "$root"
-    for dir in usr etc var; do
-        mkdir "$root/$dir" "$root/$dir.work"
+    # Overlays, not a tmpfs, also on /tmp: a checkout below any of these
+    # directories must stay visible.  mh-sandbox mounts yet another /run;
+    # the overlays keep their layers.
+    mount -t tmpfs -o mode=0755 tmpfs /run
+    root=/run/throwaway-root
+    for dir in usr etc var tmp; do
+        mkdir -p "$root/$dir" "$root/$dir.work"
         mount -t overlay "throwaway-$dir" \
             -o "lowerdir=/$dir,upperdir=$root/$dir,workdir=$root/$dir.work" "/$dir"
     done
-    mount -t tmpfs -o mode=1777 tmpfs /tmp
     MH_SOURCE_ROOT=$src exec tests/sandbox/mh-sandbox --installed -- \
         tests/package/installed-smoke.sh "$@"
 fi
@@ -149,7 +152,6 @@ snapshot >"$out/machine-before.txt"
 stamp=$out/machine-stamp
 touch "$stamp"
 
-mkdir -p "$out/root"
 smoke_started=$SECONDS
 status=0
 unshare --mount --propagation private -- "$0" --in-throwaway-root "${debs[@]}" || status=$?
@@ -159,7 +161,6 @@ snapshot >"$out/machine-after.txt"
 find "${watched_dirs[@]}" -xdev \( -newer "$stamp" -o -cnewer "$stamp" \) -print >"$out/machine-modified.txt"
 eval "exec ${DPKG_LOCK[1]}>&-"
 wait "$DPKG_LOCK_PID" || true
-rmdir "$out/root"
 
 if ! diff -u "$out/machine-before.txt" "$out/machine-after.txt"; then
     die "the machine changed during the throw-away root test (diff above)"
