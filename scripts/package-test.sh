@@ -32,23 +32,30 @@ out=$src/build-deb
 die() { echo "package-test: $*" >&2; exit 1; }
 step() { printf '\n=== package: %s\n' "$*"; }
 
-# --- inside the throw-away root's mount namespace (see below)
-if [[ "${1:-}" == "--in-throwaway-root" ]]; then
+# The throw-away root: runs only through `unshare --mount` below (as a
+# function handed to a new bash, not as an option anybody could call), and
+# checks that its mount namespace is not the caller's before mounting.
+throwaway_root() { # throwaway_root CALLER_MOUNT_NS DEB...
+    set -euo pipefail
+    local caller_ns=$1 root=/run/throwaway-root dir
     shift
+    if [[ "$(readlink /proc/self/ns/mnt)" == "$caller_ns" ]]; then
+        echo "package-test: the throw-away root is not in a mount namespace of its own" >&2
+        exit 1
+    fi
     # Overlays, not a tmpfs, also on /tmp: a checkout below any of these
     # directories must stay visible.  mh-sandbox mounts yet another /run;
     # the overlays keep their layers.
     mount -t tmpfs -o mode=0755 tmpfs /run
-    root=/run/throwaway-root
     for dir in usr etc var tmp; do
         mkdir -p "$root/$dir" "$root/$dir.work"
         mount -t overlay "throwaway-$dir" \
             -o "lowerdir=/$dir,upperdir=$root/$dir,workdir=$root/$dir.work" "/$dir"
     done
-    MH_SOURCE_ROOT=$src exec tests/sandbox/mh-sandbox --installed -- \
-        tests/package/installed-smoke.sh "$@"
-fi
+    exec tests/sandbox/mh-sandbox --installed -- tests/package/installed-smoke.sh "$@"
+}
 
+[[ $# -eq 0 ]] || die "usage: scripts/package-test.sh (no arguments)"
 [[ $(id -u) -eq 0 ]] || die "run as root: it installs build dependencies and creates namespaces"
 started=$SECONDS
 
@@ -154,7 +161,9 @@ touch "$stamp"
 
 smoke_started=$SECONDS
 status=0
-unshare --mount --propagation private -- "$0" --in-throwaway-root "${debs[@]}" || status=$?
+MH_SOURCE_ROOT=$src unshare --mount --propagation private -- \
+    bash -c "$(declare -f throwaway_root); throwaway_root \"\$@\"" throwaway-root \
+    "$(readlink /proc/self/ns/mnt)" "${debs[@]}" || status=$?
 smoke_seconds=$((SECONDS - smoke_started))
 
 snapshot >"$out/machine-after.txt"
