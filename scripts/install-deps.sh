@@ -1,9 +1,10 @@
 #!/bin/bash
 # Installs, with apt-get, every Debian package microvm-helper needs to
-# build, test and run its demo.  Idempotent; needs root.
-#   scripts/install-deps.sh [build|test|demo|fuzz|all]   (default: all)
+# build, test and run its demo, and to build and check its Debian
+# packages.  Idempotent; needs root.
+#   scripts/install-deps.sh [build|test|demo|package|fuzz|all]   (default: all)
 # "fuzz" is the build packages plus clang and libFuzzer for scripts/fuzz.sh;
-# "all" does not include it (CI's test run does not fuzz).
+# "all" includes it (the test command ends with a short fuzz run).
 set -euo pipefail
 
 build_packages=(
@@ -36,15 +37,25 @@ demo_packages=(
 fuzz_packages=(
     clang libclang-rt-14-dev llvm
 )
+# Building and checking the Debian packages (scripts/package-test.sh):
+# dpkg-buildpackage (dpkg-dev), dh (debhelper), lintian; man-db renders the
+# installed manual pages; dbus (the system bus the packages depend on) and
+# the test packages' polkitd let the built packages install in the
+# throw-away root.  No devscripts: nothing here uses debuild.
+package_packages=(
+    build-essential dpkg-dev debhelper lintian man-db dbus
+)
 
 want=${1:-all}
 packages=("${build_packages[@]}")
 case "$want" in
     build) ;;
     test) packages+=("${test_packages[@]}") ;;
-    demo|all) packages+=("${test_packages[@]}" "${demo_packages[@]}") ;;
+    demo) packages+=("${test_packages[@]}" "${demo_packages[@]}") ;;
+    package) packages+=("${test_packages[@]}" "${package_packages[@]}") ;;
     fuzz) packages+=("${fuzz_packages[@]}") ;;
-    *) echo "usage: $0 [build|test|demo|fuzz|all]" >&2; exit 2 ;;
+    all) packages+=("${test_packages[@]}" "${demo_packages[@]}" "${package_packages[@]}" "${fuzz_packages[@]}") ;;
+    *) echo "usage: $0 [build|test|demo|package|fuzz|all]" >&2; exit 2 ;;
 esac
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -63,4 +74,6 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 update -q
+# Other jobs on the machine may hold dpkg's lock (scripts/package-test.sh
+# does for a few seconds): wait for it rather than fail.
 apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"

@@ -1,10 +1,12 @@
 #!/bin/bash
 # The README's test command: installs what is needed, builds, checks the
 # formatting, runs the whole suite, then builds again with AddressSanitizer
-# and UndefinedBehaviorSanitizer and runs the whole suite under them, then
-# runs every fuzz target for a short while.
-# Fails on any failed, timed-out or skipped test.  Needs root: the
-# integration tests create namespaces with a private bus and polkitd.
+# and UndefinedBehaviorSanitizer and runs the whole suite under them,
+# builds the Debian packages and tests them installed in a throw-away
+# root (scripts/package-test.sh), and last runs every fuzz target for a
+# short while.  Fails on any failed, timed-out or skipped test.  Needs
+# root: the integration tests create namespaces with a private bus and
+# polkitd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +57,9 @@ step "test suite under sanitizers"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_suite build-asan
+
+step "Debian packages"
+scripts/package-test.sh
 
 step "fuzzing: every libFuzzer target for a short while (scripts/fuzz.sh)"
 scripts/fuzz.sh "${MH_FUZZ_SECONDS:-45}"
