@@ -45,6 +45,12 @@ mh_pci_service_set_idle_callback (MhPciService *service, GCallback callback, gpo
 }
 
 gboolean
+mh_pci_service_has_running_work (MhPciService *service)
+{
+  return service->in_flight > 0;
+}
+
+gboolean
 mh_pci_service_is_idle (MhPciService *service)
 {
   g_autoptr (GPtrArray) all = NULL;

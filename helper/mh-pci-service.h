@@ -77,6 +77,9 @@ void mh_pci_service_reconcile (MhPciService *service, MhLeaseAliveFunc alive, gp
 
 /* No request in flight and no release waiting for a retry. */
 gboolean mh_pci_service_is_idle (MhPciService *service);
+
+/* A request's worker thread is running (retries waiting do not count). */
+gboolean mh_pci_service_has_running_work (MhPciService *service);
 void mh_pci_service_set_idle_callback (MhPciService *service, GCallback callback,
                                        gpointer user_data);
 

@@ -123,6 +123,28 @@ load_registry (MhTapRegistry *registry)
     move_registry_aside (mh_tap_registry_get_path (registry), error);
 }
 
+/* Worker threads of calls still running hold the services; let them end
+ * (and record what they did) before the services are freed.  A kernel call
+ * that never returns must not keep the helper from exiting: after a while
+ * it exits without freeing what those threads use. */
+static gboolean
+wait_for_workers (MhTapService *taps, MhPciService *pci)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!mh_tap_service_is_idle (taps) || mh_pci_service_has_running_work (pci))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_warning ("calls still running in the kernel after 10 s; exiting without them");
+          return FALSE;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
 static void
 load_pci_registry (MhPciRegistry *registry)
 {
@@ -266,6 +288,8 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_terminate, loop);
   g_main_loop_run (loop);
 
+  if (!wait_for_workers (taps, pci))
+    return EXIT_FAILURE;
   g_clear_pointer (&daemon, mh_daemon_free);
   g_clear_pointer (&dispatcher, mh_dispatcher_free);
   mh_tap_service_free (taps);
