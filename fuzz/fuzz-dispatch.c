@@ -89,13 +89,12 @@ world_init (World *world)
   world->backend = mh_fake_tap_backend_new ();
   mh_fake_tap_backend_add (world->backend, "eth0", FALSE, -1);
   mh_fake_tap_backend_add (world->backend, "vm-foreign", TRUE, 1000);
-  world->taps = mh_tap_service_new (world->config, mh_tap_registry_new (taps_path),
-                                    world->backend, world->leases);
+  world->taps = mh_tap_service_new (world->config, mh_tap_registry_new (taps_path), world->backend,
+                                    world->leases);
   world->pci = mh_pci_service_new (world->config, mh_pci_registry_new (pci_path),
                                    mh_pci_sysfs_new (sys, dev), world->leases);
   world->authorizer = mh_authorizer_new_stub (decide, world);
-  world->dispatcher =
-    mh_dispatcher_new (world->config, world->authorizer, world->taps, world->pci);
+  world->dispatcher = mh_dispatcher_new (world->config, world->authorizer, world->taps, world->pci);
 }
 
 static void
@@ -185,8 +184,8 @@ one_call (World *world, guint8 method_byte, guint8 flags, const guint8 *args, gs
 
   while (info->methods[n_methods] != NULL)
     n_methods++;
-  method = method_byte % (n_methods + 1) < n_methods ? info->methods[method_byte % (n_methods + 1)]
-                                                     : NULL;
+  method =
+    method_byte % (n_methods + 1) < n_methods ? info->methods[method_byte % (n_methods + 1)] : NULL;
   name = method != NULL ? method->name : "NotAMethod";
   type = method != NULL ? in_type (method) : g_variant_type_new ("()");
   bytes = g_bytes_new (args, length);
