@@ -250,7 +250,7 @@ tidy_after_outside_change (const MhPciSysfs *sysfs, const char *address, const c
 MhPciReleaseOutcome
 mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group,
                        const char *original_driver, const char *original_override, guint32 holder,
-                       gboolean keep_node_for_holder, GError **error)
+                       gboolean keep_node_for_holder, gboolean interrupted, GError **error)
 {
   g_autofree char *node = mh_pci_sysfs_vfio_node (sysfs, group);
   g_autofree char *driver = NULL;
@@ -270,6 +270,16 @@ mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group
         }
       g_propagate_error (error, g_steal_pointer (&local_error));
       return MH_PCI_RELEASE_FAILED;
+    }
+  if (strcmp (driver, MH_PCI_VFIO_DRIVER) != 0 && interrupted)
+    {
+      /* Off vfio-pci (or never on it): no group to take from anyone. */
+      if (restore_driver (sysfs, address, original_driver, original_override, &local_error))
+        return MH_PCI_RELEASED;
+      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s is not back on %s: %s", address,
+                   original_driver[0] != '\0' ? original_driver : "no driver",
+                   local_error->message);
+      return MH_PCI_RELEASE_NOT_RESTORED;
     }
   if (strcmp (driver, MH_PCI_VFIO_DRIVER) != 0)
     {

@@ -334,7 +334,8 @@ bind_locked (BindJob *job, GError **error)
           return FALSE;
         }
       if (mh_pci_kernel_release (sysfs, job->address, job->group, job->original_driver,
-                                 job->original_override, 0, FALSE, &undo_error) == MH_PCI_RELEASED)
+                                 job->original_override, 0, FALSE, FALSE,
+                                 &undo_error) == MH_PCI_RELEASED)
         g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
                      "cannot give the VFIO group of %s to you (%s); the device was put back",
                      job->address, local_error->message);
