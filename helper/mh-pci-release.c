@@ -242,6 +242,7 @@ release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
                    release->error->message);
     }
   mh_pci_service_save_or_warn (service);
+  mh_fault_point ("pci-release-forgotten");
   mh_pci_service_request_finished (service);
 }
 
@@ -289,6 +290,7 @@ release_one_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   apply_release (service, release);
   mh_pci_service_save_or_warn (service);
+  mh_fault_point ("pci-release-forgotten");
 
   switch (release->outcome)
     {

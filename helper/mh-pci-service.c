@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-fault.h"
 #include "mh-pci-kernel.h"
 
 MhPciService *
@@ -456,6 +457,7 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
       bind_fail (outer, error);
       return;
     }
+  mh_fault_point ("pci-bind-bound");
   if (record->lease_name != NULL)
     mh_leases_hold (service->leases, record->lease_name);
   g_message ("bound %s to vfio-pci for uid %u (was on %s); %s is theirs", job->address,
@@ -529,6 +531,7 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
       bind_fail (outer, error);
       return;
     }
+  mh_fault_point ("pci-bind-recorded");
   record->busy = TRUE;
   job->group = record->iommu_group;
   g_free (job->original_driver);
