@@ -52,9 +52,20 @@ uid_of (const char *user)
     { "carol", "61004" }, { "dave", "61005" },
   };
 
+  static char load_uids[MH_TEST_N_LOAD_USERS][8];
+  guint64 n;
+
   for (gsize i = 0; i < G_N_ELEMENTS (users); i++)
     if (strcmp (users[i].name, user) == 0)
       return users[i].uid;
+  /* load01..load20 (tests/sandbox/mh-sandbox) */
+  if (g_str_has_prefix (user, "load") && strlen (user) == 6 &&
+      g_ascii_string_to_unsigned (user + 4, 10, 1, MH_TEST_N_LOAD_USERS, &n, NULL))
+    {
+      g_snprintf (load_uids[n - 1], sizeof load_uids[n - 1], "%u",
+                  MH_TEST_UID_LOAD_FIRST + (guint) n - 1);
+      return load_uids[n - 1];
+    }
   g_error ("unknown test user %s", user);
   return NULL;
 }

@@ -13,13 +13,16 @@ G_BEGIN_DECLS
 #define MH_TEST_UID_MALLORY 61003
 #define MH_TEST_UID_CAROL 61004
 #define MH_TEST_UID_DAVE 61005
+/* load01 .. load20, in group microvm like alice: the load test's callers */
+#define MH_TEST_N_LOAD_USERS 20
+#define MH_TEST_UID_LOAD_FIRST 61201
 
 typedef struct _MhTestAgent MhTestAgent;
 
 /* Initialises GTest and checks that we are inside the sandbox. */
 void mh_test_init (int *argc, char ***argv);
 
-/* Starts an agent as @user (alice, bob, mallory, carol, dave). */
+/* Starts an agent as @user (alice, bob, mallory, carol, dave, loadNN). */
 MhTestAgent *mh_test_agent_new (const char *user);
 /* The same, inside a new user namespace owned by root with identity maps
  * (see mh-test-agent.c): for prlimit() without CAP_SYS_RESOURCE. */
