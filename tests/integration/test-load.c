@@ -90,8 +90,9 @@ run_round (guint per_user, guint for_mallory, Totals *totals)
       char *prefix = is_mallory ? g_strdup ("mal") : g_strdup_printf ("l%02u", i + 1);
       char *output = g_build_filename (g_getenv ("MH_SANDBOX_DIR"), prefix, NULL);
       const char *argv[] = {
-        client, prefix, is_mallory ? mallory_text : per_user_text, in_flight_text, seed,
-        is_mallory ? "--denied" : NULL, NULL,
+        client,         prefix, is_mallory ? mallory_text : per_user_text,
+        in_flight_text, seed,   is_mallory ? "--denied" : NULL,
+        NULL,
       };
 
       g_ptr_array_add (prefixes, prefix);
@@ -126,49 +127,6 @@ run_round (guint per_user, guint for_mallory, Totals *totals)
       totals->wrong += one.wrong;
       totals->lost += one.lost;
     }
-}
-
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Names of the taps the kernel has (every tun/tap device has tun_flags),
- * sorted, space separated. */
-static char *
-kernel_taps (void)
-{
-  g_autoptr (GDir) dir = g_dir_open ("/sys/class/net", 0, NULL);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *flags = g_build_filename ("/sys/class/net", name, "tun_flags", NULL);
-      if (g_file_test (flags, G_FILE_TEST_EXISTS))
-        g_ptr_array_add (names, g_strdup (name));
-    }
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **) names->pdata);
-}
-
-/* The names the registry records, the same way. */
-static char *
-registry_taps (void)
-{
-  g_autofree char *registry = mh_test_helper_registry ();
-  g_auto (GStrv) lines = g_strsplit (registry, "\n", -1);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-
-  for (gsize i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], "name="))
-      g_ptr_array_add (names, g_strdup (lines[i] + 5));
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return g_strjoinv (" ", (char **) names->pdata);
 }
 
 static guint
@@ -206,8 +164,8 @@ wait_settled (void)
 
   for (;;)
     {
-      g_autofree char *kernel = kernel_taps ();
-      g_autofree char *recorded = registry_taps ();
+      g_autofree char *kernel = mh_test_kernel_taps ();
+      g_autofree char *recorded = mh_test_registry_taps ();
 
       if (strcmp (kernel, "lk-alice") == 0 && strcmp (recorded, "lk-alice") == 0)
         return;

@@ -65,9 +65,9 @@ typedef struct {
 
 typedef struct {
   guint index;
-  char name[16];    /* the slot's tap */
+  char name[16]; /* the slot's tap */
   char batch[2][16];
-  gint32 ifindex;   /* of the slot's tap, once created */
+  gint32 ifindex; /* of the slot's tap, once created */
   gint32 batch_ifindex[2];
   GQueue steps; /* Step* still to run */
 } Slot;
@@ -133,7 +133,8 @@ empty_options (void)
 static GVariant *
 one_option (const char *key, GVariant *value)
 {
-  GVariant *entry = g_variant_new_dict_entry (g_variant_new_string (key), g_variant_new_variant (value));
+  GVariant *entry =
+    g_variant_new_dict_entry (g_variant_new_string (key), g_variant_new_variant (value));
 
   return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), &entry, 1);
 }
@@ -153,10 +154,10 @@ script_pair (Slot *slot)
     }
   add_step (slot, "CreateTap", g_variant_new ("(s@a{sv})", slot->name, empty_options ()),
             CHECK_CREATED, NULL, NULL);
-  add_step (slot, "CreateTap",
-            g_variant_new ("(s@a{sv})", slot->name,
-                           one_option ("vnet_hdr", g_variant_new_boolean (TRUE))),
-            CHECK_REUSED, NULL, NULL);
+  add_step (
+    slot, "CreateTap",
+    g_variant_new ("(s@a{sv})", slot->name, one_option ("vnet_hdr", g_variant_new_boolean (TRUE))),
+    CHECK_REUSED, NULL, NULL);
   add_error (slot, "CreateTap",
              g_variant_new ("(s@a{sv})", slot->name,
                             one_option ("multi_queue", g_variant_new_boolean (TRUE))),
@@ -221,18 +222,18 @@ script_bad (Slot *slot)
                  "InvalidArgument", "must be a boolean");
       break;
     case 4:
-      add_error (slot, "CreateTaps",
-                 g_variant_new ("(@a(sa{sv}))",
-                                g_variant_new_array (G_VARIANT_TYPE ("(sa{sv})"), NULL, 0)),
-                 "InvalidArgument", "the list of taps is empty");
+      add_error (
+        slot, "CreateTaps",
+        g_variant_new ("(@a(sa{sv}))", g_variant_new_array (G_VARIANT_TYPE ("(sa{sv})"), NULL, 0)),
+        "InvalidArgument", "the list of taps is empty");
       break;
     case 5:
       twice[0] = g_variant_new ("(s@a{sv})", slot->name, empty_options ());
       twice[1] = g_variant_new ("(s@a{sv})", slot->name, empty_options ());
-      add_error (slot, "CreateTaps",
-                 g_variant_new ("(@a(sa{sv}))",
-                                g_variant_new_array (G_VARIANT_TYPE ("(sa{sv})"), twice, 2)),
-                 "InvalidArgument", "listed more than once");
+      add_error (
+        slot, "CreateTaps",
+        g_variant_new ("(@a(sa{sv}))", g_variant_new_array (G_VARIANT_TYPE ("(sa{sv})"), twice, 2)),
+        "InvalidArgument", "listed more than once");
       break;
     case 6:
       add_error (slot, "DeleteTap", g_variant_new ("(s)", ".."), "InvalidArgument",
@@ -350,8 +351,9 @@ check_kernel (const Step *step, const char *name, gint32 ifindex)
 
   if (index != ifindex || owner != my_uid)
     {
-      wrong (step, "%s: the kernel has ifindex %" G_GINT64_FORMAT " owner %" G_GINT64_FORMAT
-                   ", the reply said ifindex %d",
+      wrong (step,
+             "%s: the kernel has ifindex %" G_GINT64_FORMAT " owner %" G_GINT64_FORMAT
+             ", the reply said ifindex %d",
              name, index, owner, ifindex);
       return FALSE;
     }
@@ -537,8 +539,8 @@ run_slot (Slot *slot)
   pending->step = step;
   in_flight++;
   n_calls++;
-  g_dbus_connection_call (bus, "org.microvm.Helper1", "/org/microvm/Helper1",
-                          "org.microvm.Helper1", step->method, g_variant_ref (step->args), NULL,
+  g_dbus_connection_call (bus, "org.microvm.Helper1", "/org/microvm/Helper1", "org.microvm.Helper1",
+                          step->method, g_variant_ref (step->args), NULL,
                           step->interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
                                             : G_DBUS_CALL_FLAGS_NONE,
                           CALL_TIMEOUT_MS, NULL, on_reply, pending);
@@ -548,11 +550,10 @@ run_slot (Slot *slot)
 static GVariant *
 call_sync (const Step *step, GError **error)
 {
-  return g_dbus_connection_call_sync (bus, "org.microvm.Helper1", "/org/microvm/Helper1",
-                                      "org.microvm.Helper1", step->method,
-                                      g_variant_ref (step->args), NULL,
-                                      G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-                                      CALL_TIMEOUT_MS, NULL, error);
+  return g_dbus_connection_call_sync (
+    bus, "org.microvm.Helper1", "/org/microvm/Helper1", "org.microvm.Helper1", step->method,
+    g_variant_ref (step->args), NULL, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+    CALL_TIMEOUT_MS, NULL, error);
 }
 
 static void

@@ -34,6 +34,10 @@ GPid mh_test_agent_get_pid (MhTestAgent *agent);
 
 /* Sends one command line; returns the answer line. */
 char *mh_test_agent_command (MhTestAgent *agent, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* The same in two halves, so that several agents can be sent a command
+ * before any answer is read (races). */
+void mh_test_agent_send (MhTestAgent *agent, const char *format, ...) G_GNUC_PRINTF (2, 3);
+char *mh_test_agent_receive (MhTestAgent *agent);
 
 /* Calls a helper method; ARGS is GVariant text of the in-arguments.
  * Returns the result (NULL on error) and sets @error_name/@message. */
@@ -55,6 +59,10 @@ gboolean mh_test_iface_exists (const char *name);
 gint64 mh_test_iface_attr_int (const char *name, const char *attribute);
 /* Sorted names of /sys/class/net, space separated. */
 char *mh_test_iface_list (void);
+/* The taps (tun/tap devices) the kernel has, and the tap names the
+ * helper's registry records: sorted, space separated. */
+char *mh_test_kernel_taps (void);
+char *mh_test_registry_taps (void);
 /* Waits up to @timeout_ms for the interface to (dis)appear. */
 gboolean mh_test_wait_iface (const char *name, gboolean present, guint timeout_ms);
 
