@@ -66,8 +66,7 @@ assert_answer_is_error (const char *answer, const char *name, const char *messag
 
   if (!g_str_has_prefix (answer, prefix) ||
       (message_part != NULL && strstr (answer, message_part) == NULL))
-    g_error ("expected %s (\"%s\"), got: %.300s", name, message_part ? message_part : "",
-             answer);
+    g_error ("expected %s (\"%s\"), got: %.300s", name, message_part ? message_part : "", answer);
 }
 
 /* ------------------------------------------------------------------ */
@@ -163,9 +162,29 @@ test_hostile_valid_names (void)
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
   const char *names[] = {
     "vm-0123456789ab", /* 15 bytes, the most Linux allows: not truncated */
-    "vm\\x",  "vm\\",     "vm\\nx", "\\",   "vm#x",  "vm=x", "[vm]",  "vm;x",
-    "vm\"x",  "vm'x",     "$(id)",  "`id`", "*",     "-x",   "~",     "vm,x",
-    "vm&x",   "vm|x",     "vm<x>",  "0x1",  "-",     "@",    "vm{x}",
+    "vm\\x",
+    "vm\\",
+    "vm\\nx",
+    "\\",
+    "vm#x",
+    "vm=x",
+    "[vm]",
+    "vm;x",
+    "vm\"x",
+    "vm'x",
+    "$(id)",
+    "`id`",
+    "*",
+    "-x",
+    "~",
+    "vm,x",
+    "vm&x",
+    "vm|x",
+    "vm<x>",
+    "0x1",
+    "-",
+    "@",
+    "vm{x}",
   };
   GPid pid = start_helper (alice);
 
@@ -327,8 +346,8 @@ test_nested_variants (void)
       g_autofree char *shallower = nested (inside[i] - 2);
       g_autofree char *args = g_strdup_printf ("('vm-n', {'multi_queue': %s})", value);
       g_autofree char *batch = g_strdup_printf ("([('vm-n', {'vnet_hdr': %s})],)", shallower);
-      g_autofree char *m1 = mh_test_assert_call_error (alice, "CreateTap", args, "InvalidArgument",
-                                                       "must be a boolean (D-Bus type 'b'), not 'v'");
+      g_autofree char *m1 = mh_test_assert_call_error (
+        alice, "CreateTap", args, "InvalidArgument", "must be a boolean (D-Bus type 'b'), not 'v'");
       g_autofree char *m2 = mh_test_assert_call_error (alice, "CreateTaps", batch,
                                                        "InvalidArgument", "must be a boolean");
     }
@@ -517,17 +536,16 @@ install_slow_rule (void)
 {
   g_autoptr (GError) error = NULL;
 
-  g_file_set_contents (
-    "/etc/polkit-1/rules.d/00-slow.rules",
-    "polkit.addRule(function(action, subject) {\n"
-    "    var names = action.lookup(\"interfaces\");\n"
-    "    if (names !== undefined && names.indexOf(\"vm-slow\") == 0) {\n"
-    "        var until = new Date().getTime() + 1500;\n"
-    "        while (new Date().getTime() < until) {}\n"
-    "    }\n"
-    "    return polkit.Result.NOT_HANDLED;\n"
-    "});\n",
-    -1, &error);
+  g_file_set_contents ("/etc/polkit-1/rules.d/00-slow.rules",
+                       "polkit.addRule(function(action, subject) {\n"
+                       "    var names = action.lookup(\"interfaces\");\n"
+                       "    if (names !== undefined && names.indexOf(\"vm-slow\") == 0) {\n"
+                       "        var until = new Date().getTime() + 1500;\n"
+                       "        while (new Date().getTime() < until) {}\n"
+                       "    }\n"
+                       "    return polkit.Result.NOT_HANDLED;\n"
+                       "});\n",
+                       -1, &error);
   g_assert_no_error (error);
 }
 
@@ -670,10 +688,10 @@ test_leased_tap_given_away (void)
   g_assert_cmpint (ioctl (fd, TUNSETOWNER, (unsigned long) MH_TEST_UID_BOB), ==, 0);
   close (fd);
 
-  m1 = mh_test_assert_call_error (dave, "DeleteTap", "('vm-given',)", "Refused",
-                                  "owner was changed");
-  m2 = mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused",
-                                  "owner was changed");
+  m1 =
+    mh_test_assert_call_error (dave, "DeleteTap", "('vm-given',)", "Refused", "owner was changed");
+  m2 =
+    mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused", "owner was changed");
   mh_test_agent_kill (client);
   g_assert_true (mh_test_wait_registry ("vm-given", FALSE, 10000));
   g_assert_true (mh_test_iface_exists ("vm-given"));
@@ -710,7 +728,8 @@ test_pci_addresses (void)
     "0000:01:00.a",
     "0000:-1:00.0",
     "0000:01:0g.0",
-    "\xef\xbc\x90" "000:01:00.0", /* a fullwidth zero */
+    "\xef\xbc\x90"
+    "000:01:00.0", /* a fullwidth zero */
     "../00.0",
     "01:00.0/",
     "01:00.0\\",

@@ -74,8 +74,8 @@ test_long_batch_logged_short (void)
 
   config->max_taps_per_user = 5000;
   config->max_taps_total = 3000;
-  taps = mh_tap_service_new (config, mh_tap_registry_new (path), mh_fake_tap_backend_new (),
-                             leases);
+  taps =
+    mh_tap_service_new (config, mh_tap_registry_new (path), mh_fake_tap_backend_new (), leases);
   dispatcher = mh_dispatcher_new (config, authorizer, taps, NULL);
 
   /* Made, and refused over MaxTotal=: both logged in a short line. */
@@ -89,7 +89,8 @@ test_long_batch_logged_short (void)
       g_assert_cmpuint (strlen (line), <, 600);
       g_assert_nonnull (strstr (line, "vm-00000 vm-00001 "));
     }
-  g_assert_nonnull (strstr (lines->pdata[0], " and 1978 more (org.microvm.helper.manage-taps): ok"));
+  g_assert_nonnull (
+    strstr (lines->pdata[0], " and 1978 more (org.microvm.helper.manage-taps): ok"));
   g_assert_nonnull (strstr (lines->pdata[1], " and 3978 more (org.microvm.helper.manage-taps): "
                                              "LimitExceeded"));
 
