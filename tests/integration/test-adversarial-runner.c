@@ -101,7 +101,8 @@ test_symlinks_into_proc (void)
     const char *target;
     const char *message;
   } cases[] = {
-    { "share/microvm/tap-interfaces", "/proc/self/environ", "leading outside the runner (to \"/proc/" },
+    { "share/microvm/tap-interfaces", "/proc/self/environ",
+      "leading outside the runner (to \"/proc/" },
     { "share/microvm/tap-interfaces", "/proc/1/environ", "(to \"/proc/1/environ\")" },
     { "share/microvm/tap-flags", "../../../../../../../../../../proc/self/cmdline",
       "leading outside the runner (to \"/proc/" },
@@ -218,16 +219,18 @@ static void
 test_escape_sequences_in_names (void)
 {
   const char *tags[] = {
-    "\x1b[2J\x1b[31mroot",   /* clear the screen, red */
-    "\x1b]0;owned\x07",      /* set the window title */
+    "\x1b[2J\x1b[31mroot", /* clear the screen, red */
+    "\x1b]0;owned\x07",    /* set the window title */
     "x\ry",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (tags); i++)
     {
       g_autofree char *runner = make_runner ("esc");
-      g_autofree char *source = g_build_filename ("share/microvm/virtiofs", tags[i], "source", NULL);
-      g_autofree char *socket = g_build_filename ("share/microvm/virtiofs", tags[i], "socket", NULL);
+      g_autofree char *source =
+        g_build_filename ("share/microvm/virtiofs", tags[i], "source", NULL);
+      g_autofree char *socket =
+        g_build_filename ("share/microvm/virtiofs", tags[i], "socket", NULL);
 
       write_file (runner, source, "/tmp\n", 0644);
       write_file (runner, socket, "esc.sock\n", 0644);
@@ -251,8 +254,7 @@ main (int argc, char **argv)
   g_test_add_func ("/adversarial-runner/not-regular-files", test_not_regular_files);
   g_test_add_func ("/adversarial-runner/many-taps", test_many_taps);
   g_test_add_func ("/adversarial-runner/socket-path-108-bytes", test_socket_path_108_bytes);
-  g_test_add_func ("/adversarial-runner/escape-sequences-in-names",
-                   test_escape_sequences_in_names);
+  g_test_add_func ("/adversarial-runner/escape-sequences-in-names", test_escape_sequences_in_names);
 
   return g_test_run ();
 }

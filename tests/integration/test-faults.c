@@ -36,18 +36,6 @@ kill_at (const char *point)
 }
 
 static void
-wait_helper_gone (void)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (mh_test_helper_pid () != 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (10 * 1000);
-    }
-}
-
-static void
 expect_helper_died (MhTestAgent *agent, const char *method, const char *args)
 {
   g_autofree char *error_name = NULL;
@@ -56,7 +44,7 @@ expect_helper_died (MhTestAgent *agent, const char *method, const char *args)
 
   g_assert_null (result);
   g_assert_cmpstr (error_name, ==, "org.freedesktop.DBus.Error.NoReply");
-  wait_helper_gone ();
+  mh_test_helper_wait_gone ();
 }
 
 /* Registry and kernel agree about @name, and ListTaps says the same. */
@@ -417,7 +405,7 @@ test_pci_lease_release_killed (gconstpointer data)
   /* The client leaves: the helper gives the device back and dies on the
    * way. */
   mh_test_agent_kill (leaser);
-  wait_helper_gone ();
+  mh_test_helper_wait_gone ();
   kill_at (NULL);
 
   assert_pci_given_back (alice);

@@ -213,7 +213,7 @@ test_many_users (void)
   checker = memory_checker (pid);
 
   /* Every thread and arena the load needs comes to exist here. */
-  run_round (WARM_UP_CALLS, WARM_UP_CALLS, &warm);
+  run_round (MIN (WARM_UP_CALLS, per_user / 2), MIN (WARM_UP_CALLS, for_mallory / 2), &warm);
   g_assert_cmpuint (warm.wrong, ==, 0);
   g_assert_cmpuint (warm.lost, ==, 0);
   wait_settled ();

@@ -406,10 +406,17 @@ void
 mh_test_helper_kill (void)
 {
   GPid pid = mh_test_helper_pid ();
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   g_assert_cmpint (pid, >, 0);
   g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  mh_test_helper_wait_gone ();
+}
+
+void
+mh_test_helper_wait_gone (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
   while (mh_test_helper_pid () != 0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);

@@ -73,6 +73,9 @@ void mh_test_run (const char *const *argv);
 /* The helper: its pid (0 when not running), SIGKILL it, and its config. */
 GPid mh_test_helper_pid (void);
 void mh_test_helper_kill (void);
+/* Waits until the helper has exited (killed, crashed) and the bus has let
+ * go of its name, so that the next call starts a new one. */
+void mh_test_helper_wait_gone (void);
 void mh_test_helper_set_config (const char *text);
 void mh_test_helper_set_args (const char *args);
 /* KEY=VALUE lines for the helper's environment from its next start
