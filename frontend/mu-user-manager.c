@@ -8,8 +8,9 @@ gboolean
 mu_user_manager_available (void)
 {
   g_autoptr (GSubprocess) systemctl = NULL;
+  g_autofree char *program = g_find_program_in_path ("systemctl");
 
-  if (g_find_program_in_path ("systemctl") == NULL)
+  if (program == NULL)
     return FALSE;
   systemctl =
     g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
