@@ -82,7 +82,10 @@ check_refused_by (const char *runner, const char *const *commands, const char *m
     }
   if (!helper_asked)
     g_assert_cmpint (mh_test_helper_pid (), ==, 0);
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
+  {
+    g_autofree char *taps = mh_test_kernel_taps ();
+    g_assert_cmpstr (taps, ==, "");
+  }
 }
 
 static void

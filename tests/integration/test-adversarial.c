@@ -33,6 +33,17 @@ assert_helper_sound (GPid pid)
   g_assert_cmpstr (kernel, ==, recorded);
 }
 
+/* Neither the kernel nor the registry has a tap. */
+static void
+assert_no_taps (void)
+{
+  g_autofree char *kernel = mh_test_kernel_taps ();
+  g_autofree char *recorded = mh_test_registry_taps ();
+
+  g_assert_cmpstr (kernel, ==, "");
+  g_assert_cmpstr (recorded, ==, "");
+}
+
 /* Starts the helper (any call does) and returns its pid. */
 static GPid
 start_helper (MhTestAgent *agent)
@@ -228,7 +239,7 @@ test_hostile_valid_names (void)
       g_variant_unref (mh_test_assert_call_ok (alice, "DeleteTap", args));
       g_assert_false (mh_test_iface_exists (names[i]));
     }
-  g_assert_cmpstr (mh_test_registry_taps (), ==, "");
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -250,7 +261,7 @@ test_control_characters (void)
       /* Quoted in the message, never raw. */
       g_assert_null (strpbrk (message, "\x7f\x01\x1b\r\x1f"));
     }
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -312,7 +323,7 @@ test_huge_option_dict (void)
                                                             "InvalidArgument", cases[i].message);
       g_assert_cmpuint (strlen (message), <, 400);
     }
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -371,7 +382,7 @@ test_nested_variants (void)
       g_assert_null (strstr (answer, "org.microvm.Helper1.Error"));
       g_assert_cmpint (mh_test_helper_pid (), ==, pid);
     }
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -411,7 +422,7 @@ test_64k_strings (void)
       g_assert_cmpuint (strlen (message), <, 400);
       g_assert_null (strchr (message, '\x01'));
     }
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -449,8 +460,8 @@ test_huge_batch (void)
   m2 = mh_test_assert_call_error (alice, "CreateTaps", repeated, "InvalidArgument",
                                   "taps[99999] \"t00000\": the name is listed more than once");
   m3 = mh_test_assert_call_error (alice, "CreateTaps", huge, "LimitExceeded", "(MaxTotal=");
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
-  g_assert_cmpstr (mh_test_registry_taps (), ==, "");
+  assert_no_taps ();
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -488,7 +499,7 @@ test_wrong_signatures (void)
       assert_answer_is_error (answer, "org.freedesktop.DBus.Error.InvalidArgs",
                               "does not match expected type");
     }
-  g_assert_cmpstr (mh_test_kernel_taps (), ==, "");
+  assert_no_taps ();
   assert_helper_sound (pid);
 }
 
@@ -614,7 +625,7 @@ test_killed_while_polkit_asks (void)
       g_test_message ("%s killed after %u ms: done", name, cases[i].delay_ms);
       assert_helper_sound (pid);
     }
-  g_assert_cmpstr (mh_test_registry_taps (), ==, "");
+  assert_no_taps ();
 }
 
 static void
