@@ -60,6 +60,14 @@ mu_join_names (GPtrArray *names)
   g_autoptr (GString) out = g_string_new (NULL);
 
   for (guint i = 0; i < names->len; i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", (const char *) names->pdata[i]);
+    {
+      /* A runner may list thousands: a progress line names a few. */
+      if (i == MU_JOIN_NAMES_MAX && names->len > MU_JOIN_NAMES_MAX + 1)
+        {
+          g_string_append_printf (out, " and %u more", names->len - i);
+          break;
+        }
+      g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", (const char *) names->pdata[i]);
+    }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }

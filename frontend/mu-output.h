@@ -11,7 +11,8 @@ void mu_progress (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Always shown. */
 void mu_warning (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
-/* "a, b, c" */
+/* "a, b, c"; past MU_JOIN_NAMES_MAX names, "a, b, ... and 9 more". */
+#define MU_JOIN_NAMES_MAX 16
 char *mu_join_names (GPtrArray *names);
 
 G_END_DECLS

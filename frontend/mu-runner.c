@@ -65,21 +65,34 @@ mu_runner_free (MuRunner *runner)
 static gboolean layout_error (GError **error, const Reader *reader, const char *file, guint line,
                               const char *format, ...) G_GNUC_PRINTF (5, 6);
 
+/* File names inside the runner are the runner author's text: one with
+ * control characters (an escape sequence that would repaint the terminal)
+ * is shown quoted. */
+static char *
+shown_file_name (const char *file)
+{
+  for (const char *p = file; *p != '\0'; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      return mh_quote_untrusted (file, 200);
+  return g_strdup (file);
+}
+
 static gboolean
 layout_error (GError **error, const Reader *reader, const char *file, guint line,
               const char *format, ...)
 {
   g_autofree char *what = NULL;
+  g_autofree char *shown = shown_file_name (file);
   va_list args;
 
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
   if (line > 0)
-    g_set_error (error, MU_ERROR, MU_ERROR_LAYOUT, "%s/%s line %u: %s", reader->given, file, line,
+    g_set_error (error, MU_ERROR, MU_ERROR_LAYOUT, "%s/%s line %u: %s", reader->given, shown, line,
                  what);
   else
-    g_set_error (error, MU_ERROR, MU_ERROR_LAYOUT, "%s/%s: %s", reader->given, file, what);
+    g_set_error (error, MU_ERROR, MU_ERROR_LAYOUT, "%s/%s: %s", reader->given, shown, what);
   return FALSE;
 }
 

@@ -13,13 +13,15 @@ mu_parse_size (const char *text, guint64 *bytes)
     { "m", 20 },   { "mb", 20 }, { "mib", 20 }, { "g", 30 },   { "gb", 30 },
     { "gib", 30 }, { "t", 40 },  { "tb", 40 },  { "tib", 40 },
   };
+  g_autofree char *stripped = NULL;
   g_autofree char *lower = NULL;
   guint64 number = 0;
   const char *p;
 
   if (text == NULL)
     return FALSE;
-  lower = g_strstrip (g_ascii_strdown (text, -1));
+  stripped = g_strstrip (g_strdup (text));
+  lower = g_ascii_strdown (stripped, -1);
   if (strcmp (lower, "unlimited") == 0 || strcmp (lower, "infinity") == 0)
     {
       *bytes = G_MAXUINT64;

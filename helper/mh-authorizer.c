@@ -2,11 +2,19 @@
 
 #include <polkit/polkit.h>
 
+#include "mh-call-gate.h"
 #include "mh-error.h"
+
+/* Checks outstanding at polkitd at once, and per uid (see mh-call-gate.h):
+ * well below dbus-daemon's 128 pending calls per connection, leaving room
+ * for credential look-ups (mh-daemon.c) and name watches. */
+#define MAX_CHECKS 64
+#define MAX_CHECKS_PER_UID 16
 
 struct _MhAuthorizer {
   PolkitAuthority *authority; /* NULL until the first check finishes creating it */
   GQueue waiting;             /* GTasks waiting for the authority */
+  MhCallGate *gate;
   MhAuthorizerStubFunc stub;
   gpointer stub_data;
 };
@@ -18,6 +26,7 @@ typedef struct {
   PolkitDetails *details;
   gboolean interactive;       /* the caller allowed a prompt */
   gboolean asked_interactive; /* this is the second, interactive check */
+  gboolean in_gate;           /* holds a place in the gate */
   guint32 uid;
 } CheckData;
 
@@ -38,6 +47,7 @@ mh_authorizer_new_polkit (void)
   MhAuthorizer *authorizer = g_new0 (MhAuthorizer, 1);
 
   g_queue_init (&authorizer->waiting);
+  authorizer->gate = mh_call_gate_new (MAX_CHECKS, MAX_CHECKS_PER_UID);
   return authorizer;
 }
 
@@ -57,6 +67,7 @@ mh_authorizer_free (MhAuthorizer *authorizer)
   if (authorizer == NULL)
     return;
   g_clear_object (&authorizer->authority);
+  mh_call_gate_free (authorizer->gate);
   g_free (authorizer);
 }
 
@@ -76,6 +87,15 @@ return_not_authorized (GTask *task, const char *format, ...)
 
 static void start_check (MhAuthorizer *authorizer, GTask *task);
 
+static void
+leave_gate (CheckData *check)
+{
+  if (!check->in_gate)
+    return;
+  check->in_gate = FALSE;
+  mh_call_gate_leave (check->authorizer->gate, check->uid);
+}
+
 /* A call is checked without interaction first, so that an allowed call
  * costs one check, and so that the answers can be told apart: "no" right
  * away is the rules; "no" after a prompt is a failed authentication (the
@@ -89,6 +109,10 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   result = polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), res, &error);
+  if (result == NULL || polkit_authorization_result_get_is_authorized (result) ||
+      check->asked_interactive || !polkit_authorization_result_get_is_challenge (result) ||
+      !check->interactive)
+    leave_gate (check); /* no second check follows */
   if (result == NULL)
     {
       return_not_authorized (task,
@@ -169,10 +193,30 @@ on_authority_ready (GObject *source, GAsyncResult *res, gpointer user_data)
         start_check (authorizer, task);
       else
         {
+          leave_gate (g_task_get_task_data (task));
           return_not_authorized (task, "not authorized: cannot reach polkit (%s)", error->message);
           g_object_unref (task);
         }
     }
+}
+
+/* A place in the gate is ours: ask polkit (once the authority exists). */
+static void
+begin_check (gpointer user_data)
+{
+  GTask *task = user_data;
+  CheckData *check = g_task_get_task_data (task);
+  MhAuthorizer *authorizer = check->authorizer;
+
+  check->in_gate = TRUE;
+  if (authorizer->authority != NULL)
+    {
+      start_check (authorizer, task);
+      return;
+    }
+  g_queue_push_tail (&authorizer->waiting, task);
+  if (authorizer->waiting.length == 1)
+    polkit_authority_get_async (NULL, on_authority_ready, authorizer);
 }
 
 void
@@ -210,16 +254,7 @@ mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, con
         polkit_details_insert (check->details, key, value);
     }
   check->interactive = interactive;
-
-  if (authorizer->authority != NULL)
-    {
-      start_check (authorizer, task);
-      return;
-    }
-
-  g_queue_push_tail (&authorizer->waiting, task);
-  if (authorizer->waiting.length == 1)
-    polkit_authority_get_async (NULL, on_authority_ready, authorizer);
+  mh_call_gate_enter (authorizer->gate, check->uid, begin_check, task);
 }
 
 gboolean

@@ -1,6 +1,7 @@
 #include "mh-daemon.h"
 
 #include "mh-build-config.h"
+#include "mh-call-gate.h"
 #include "mh-error.h"
 #include "mh-helper1-generated.h"
 
@@ -16,12 +17,17 @@ struct _MhDaemon {
   guint idle_source;
   guint pending_lookups; /* calls waiting for the caller's credentials */
   MhCallerCache *callers;
+  MhCallGate *lookups; /* GetConnectionCredentials calls outstanding */
   gboolean exiting;
 };
 
 /* Enough for every client of a busy desktop; an evicted one costs a bus
  * round trip, nothing else. */
 #define CALLER_CACHE_SIZE 256
+
+/* Credential look-ups outstanding at the bus at once (see mh-call-gate.h;
+ * polkit checks have their own places in mh-authorizer.c). */
+#define MAX_LOOKUPS 32
 
 typedef struct {
   MhDaemon *daemon;
@@ -50,6 +56,7 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   GDBusMethodInvocation *invocation = pending->invocation;
 
+  mh_call_gate_leave (pending->daemon->lookups, 0);
   pending->daemon->pending_lookups--;
   caller = mh_caller_lookup_finish (result, &error);
   if (caller == NULL)
@@ -66,6 +73,16 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+start_lookup (gpointer user_data)
+{
+  PendingCall *pending = user_data;
+
+  mh_caller_lookup_async (pending->daemon->connection, pending->daemon->callers,
+                          g_dbus_method_invocation_get_sender (pending->invocation), NULL,
+                          on_caller_known, pending);
+}
+
+static void
 handle_method_call (GDBusConnection *connection, const char *sender, const char *object_path,
                     const char *interface_name, const char *method_name, GVariant *parameters,
                     GDBusMethodInvocation *invocation, gpointer user_data)
@@ -79,7 +96,7 @@ handle_method_call (GDBusConnection *connection, const char *sender, const char 
   pending->interactive = (g_dbus_message_get_flags (message) &
                           G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
   daemon->pending_lookups++;
-  mh_caller_lookup_async (connection, daemon->callers, sender, NULL, on_caller_known, pending);
+  mh_call_gate_enter (daemon->lookups, 0, start_lookup, pending);
 }
 
 static GVariant *
@@ -165,6 +182,7 @@ mh_daemon_new (GDBusConnection *connection, MhDispatcher *dispatcher, MhLeases *
   daemon->idle_timeout_s = idle_timeout_s;
   daemon->loop = g_main_loop_ref (loop);
   daemon->callers = mh_caller_cache_new (CALLER_CACHE_SIZE);
+  daemon->lookups = mh_call_gate_new (MAX_LOOKUPS, MAX_LOOKUPS);
   return daemon;
 }
 
@@ -183,6 +201,7 @@ mh_daemon_free (MhDaemon *daemon)
   g_main_loop_unref (daemon->loop);
   g_free (daemon->bus_id);
   mh_caller_cache_free (daemon->callers);
+  mh_call_gate_free (daemon->lookups);
   g_free (daemon);
 }
 

@@ -42,12 +42,38 @@ mh_call_add_detail (MhCall *call, const char *key, const char *value)
   g_hash_table_insert (call->details, g_strdup (key), g_strdup (value));
 }
 
+/* What a call is about, for the log: a batch of taps can list thousands
+ * of names (as many as MaxPerUser= allows), which would make one line of
+ * hundreds of kilobytes; the first names and a count say enough. */
+#define AUDIT_OBJECT_MAX 200
+
+static char *
+audit_object (const char *object)
+{
+  const char *cut;
+  guint more = 0;
+
+  if (object == NULL)
+    return g_strdup ("-");
+  if (strlen (object) <= AUDIT_OBJECT_MAX)
+    return g_strdup (object);
+  cut = object + AUDIT_OBJECT_MAX;
+  while (cut > object && *cut != ' ')
+    cut--;
+  if (cut == object)
+    return g_strdup_printf ("%.*s...", AUDIT_OBJECT_MAX, object);
+  for (const char *p = cut; *p != '\0'; p++)
+    if (*p == ' ')
+      more++;
+  return g_strdup_printf ("%.*s and %u more", (int) (cut - object), object, more);
+}
+
 /* One line per privileged call, whatever its outcome: who, what, which
  * object, and the result. */
 static void
 audit (MhCall *call, const GError *error)
 {
-  const char *object = call->object != NULL ? call->object : "-";
+  g_autofree char *object = audit_object (call->object);
 
   if (call->method != NULL && call->method->action_id == NULL && error == NULL)
     {

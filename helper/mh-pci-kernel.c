@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-fault.h"
 #include "mh-syscall.h"
 
 #define NODE_WAIT_MS 2000
@@ -89,6 +90,7 @@ restore_driver (const MhPciSysfs *sysfs, const char *address, const char *origin
           return FALSE;
         }
     }
+  mh_fault_point ("pci-restore-override");
   driver = mh_pci_sysfs_read_driver (sysfs, address, error);
   if (driver == NULL)
     return FALSE;
@@ -96,6 +98,7 @@ restore_driver (const MhPciSysfs *sysfs, const char *address, const char *origin
     {
       if (!unbind_from (sysfs, address, MH_PCI_VFIO_DRIVER, error))
         return FALSE;
+      mh_fault_point ("pci-restore-unbound");
       g_free (driver);
       driver = mh_pci_sysfs_read_driver (sysfs, address, error);
       if (driver == NULL)
@@ -119,6 +122,7 @@ restore_driver (const MhPciSysfs *sysfs, const char *address, const char *origin
     if (!probe (sysfs, address, &probe_error))
       g_debug ("%s; binding to %s by name instead", probe_error->message, original);
   }
+  mh_fault_point ("pci-restore-probed");
   g_free (driver);
   driver = mh_pci_sysfs_read_driver (sysfs, address, error);
   if (driver == NULL)
@@ -127,6 +131,7 @@ restore_driver (const MhPciSysfs *sysfs, const char *address, const char *origin
     {
       if (!bind_to (sysfs, address, original, error))
         return FALSE;
+      mh_fault_point ("pci-restore-bound-by-name");
       g_free (driver);
       driver = mh_pci_sysfs_read_driver (sysfs, address, error);
       if (driver == NULL)
@@ -154,10 +159,13 @@ mh_pci_kernel_bind (const MhPciSysfs *sysfs, const char *address, const char *cu
 
   if (!set_override (sysfs, address, MH_PCI_VFIO_DRIVER, &local_error))
     goto failed;
+  mh_fault_point ("pci-bind-override");
   if (current_driver[0] != '\0' && !unbind_from (sysfs, address, current_driver, &local_error))
     goto failed;
+  mh_fault_point ("pci-bind-unbound");
   if (!probe (sysfs, address, &local_error))
     goto failed;
+  mh_fault_point ("pci-bind-probed");
   driver = mh_pci_sysfs_read_driver (sysfs, address, &local_error);
   if (driver == NULL)
     goto failed;
@@ -169,6 +177,7 @@ mh_pci_kernel_bind (const MhPciSysfs *sysfs, const char *address, const char *cu
                    now);
       goto failed;
     }
+  mh_fault_point ("pci-bind-checked");
   return TRUE;
 
 failed:
@@ -197,7 +206,10 @@ mh_pci_kernel_hand_node (const MhPciSysfs *sysfs, guint group, guint32 uid, GErr
         return mh_set_errno_error (error, ENOENT, "%s did not appear after the bind", node);
       g_usleep (10 * 1000);
     }
-  return mh_set_owner_and_mode (node, uid, 0, 0600, error);
+  if (!mh_set_owner_and_mode (node, uid, 0, 0600, error))
+    return FALSE;
+  mh_fault_point ("pci-bind-node-owned");
+  return TRUE;
 }
 
 /* Whether a program holds the group open.  Needs the node to be root's
@@ -250,7 +262,7 @@ tidy_after_outside_change (const MhPciSysfs *sysfs, const char *address, const c
 MhPciReleaseOutcome
 mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group,
                        const char *original_driver, const char *original_override, guint32 holder,
-                       gboolean keep_node_for_holder, GError **error)
+                       gboolean keep_node_for_holder, gboolean interrupted, GError **error)
 {
   g_autofree char *node = mh_pci_sysfs_vfio_node (sysfs, group);
   g_autofree char *driver = NULL;
@@ -271,6 +283,16 @@ mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group
       g_propagate_error (error, g_steal_pointer (&local_error));
       return MH_PCI_RELEASE_FAILED;
     }
+  if (strcmp (driver, MH_PCI_VFIO_DRIVER) != 0 && interrupted)
+    {
+      /* Off vfio-pci (or never on it): no group to take from anyone. */
+      if (restore_driver (sysfs, address, original_driver, original_override, &local_error))
+        return MH_PCI_RELEASED;
+      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s is not back on %s: %s", address,
+                   original_driver[0] != '\0' ? original_driver : "no driver",
+                   local_error->message);
+      return MH_PCI_RELEASE_NOT_RESTORED;
+    }
   if (strcmp (driver, MH_PCI_VFIO_DRIVER) != 0)
     {
       g_autofree char *now = describe_driver (driver);
@@ -290,6 +312,7 @@ mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address, guint group
       g_propagate_error (error, g_steal_pointer (&local_error));
       return MH_PCI_RELEASE_FAILED;
     }
+  mh_fault_point ("pci-release-node-taken");
   g_clear_error (&local_error);
   if (!group_is_open (node, &is_open, &local_error) || is_open)
     {

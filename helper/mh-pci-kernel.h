@@ -45,11 +45,15 @@ typedef enum {
 
 /* Gives @address back to @original_driver, with @original_override
  * ("" if none).  @keep_node_for_holder: other members of the group stay
- * with @holder, so /dev/vfio/@group goes back to them afterwards.  Sets
- * @error for every outcome but RELEASED. */
+ * with @holder, so /dev/vfio/@group goes back to them afterwards.
+ * @interrupted: a helper was killed while binding or giving back the
+ * device, so whatever step it reached (override set or cleared, unbound,
+ * on vfio-pci) is the helper's own doing and is finished, not taken for
+ * a change made outside.  Sets @error for every outcome but RELEASED. */
 MhPciReleaseOutcome mh_pci_kernel_release (const MhPciSysfs *sysfs, const char *address,
                                            guint group, const char *original_driver,
                                            const char *original_override, guint32 holder,
-                                           gboolean keep_node_for_holder, GError **error);
+                                           gboolean keep_node_for_holder, gboolean interrupted,
+                                           GError **error);
 
 G_END_DECLS

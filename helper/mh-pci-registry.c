@@ -156,8 +156,10 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord
     record->state = MH_PCI_STATE_BOUND;
   else if (g_strcmp0 (state, "binding") == 0)
     record->state = MH_PCI_STATE_BINDING;
+  else if (g_strcmp0 (state, "releasing") == 0)
+    record->state = MH_PCI_STATE_RELEASING;
   else
-    return corrupt (error, origin, group, "state is neither bound nor binding");
+    return corrupt (error, origin, group, "state is not bound, binding or releasing");
 
   lease = g_key_file_get_string (file, group, "lease", NULL);
   lease_bus = g_key_file_get_string (file, group, "lease_bus", NULL);
@@ -294,6 +296,12 @@ mh_pci_registry_snapshot_holders (MhPciRegistry *registry)
   return holders;
 }
 
+static const char *const state_names[] = {
+  [MH_PCI_STATE_BINDING] = "binding",
+  [MH_PCI_STATE_BOUND] = "bound",
+  [MH_PCI_STATE_RELEASING] = "releasing",
+};
+
 char *
 mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
 {
@@ -317,8 +325,7 @@ mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
       g_key_file_set_string (file, group, "original_driver", record->original_driver);
       if (record->original_override[0] != '\0')
         g_key_file_set_string (file, group, "original_override", record->original_override);
-      g_key_file_set_string (file, group, "state",
-                             record->state == MH_PCI_STATE_BOUND ? "bound" : "binding");
+      g_key_file_set_string (file, group, "state", state_names[record->state]);
       if (record->lease_name != NULL)
         {
           g_key_file_set_string (file, group, "lease", record->lease_name);

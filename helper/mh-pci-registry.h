@@ -10,8 +10,9 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  MH_PCI_STATE_BINDING, /* recorded before the kernel work; not handed out yet */
-  MH_PCI_STATE_BOUND,   /* on vfio-pci, /dev/vfio/N given to the holder */
+  MH_PCI_STATE_BINDING,   /* recorded before the kernel work; not handed out yet */
+  MH_PCI_STATE_BOUND,     /* on vfio-pci, /dev/vfio/N given to the holder */
+  MH_PCI_STATE_RELEASING, /* recorded before giving it back: a restart finishes the job */
 } MhPciState;
 
 typedef struct {

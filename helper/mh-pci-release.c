@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-fault.h"
 #include "mh-pci-kernel.h"
 #include "mh-pci-service-private.h"
 
@@ -20,6 +21,8 @@ typedef struct {
   char *original_override;
   guint32 holder;
   gboolean keep_node;
+  gboolean interrupted; /* a killed helper's bind or release, finished now */
+  MhPciState state_before;
   MhPciReleaseOutcome outcome;
   GError *error;
 } Release;
@@ -97,9 +100,17 @@ release_job_new (MhPciService *service, GPtrArray *records, const char *why)
       release.original_override = g_strdup (record->original_override);
       release.holder = record->uid;
       release.keep_node = group_stays_with_holder (service, record, records);
+      release.interrupted =
+        record->state == MH_PCI_STATE_BINDING || record->state == MH_PCI_STATE_RELEASING;
+      release.state_before = record->state;
+      record->state = MH_PCI_STATE_RELEASING;
       record->busy = TRUE;
       g_array_append_val (job->releases, release);
     }
+  /* Written down before the kernel work: a helper killed half-way has left
+   * the device in between drivers, and the next one must finish. */
+  mh_pci_service_save_or_warn (service);
+  mh_fault_point ("pci-release-recorded");
   return job;
 }
 
@@ -114,16 +125,18 @@ release_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
     {
       Release *release = &g_array_index (job->releases, Release, i);
 
-      release->outcome = mh_pci_kernel_release (
-        sysfs, release->address, release->group, release->original_driver,
-        release->original_override, release->holder, release->keep_node, &release->error);
+      release->outcome =
+        mh_pci_kernel_release (sysfs, release->address, release->group, release->original_driver,
+                               release->original_override, release->holder, release->keep_node,
+                               release->interrupted, &release->error);
     }
   g_mutex_unlock (&job->service->kernel_lock);
   g_task_return_boolean (task, TRUE);
 }
 
-/* Applies one outcome to the registry; returns whether the record was
- * forgotten (the device is no longer the holder's). */
+/* Applies one outcome to the registry (the caller saves it); returns
+ * whether the record was forgotten (the device is no longer the
+ * holder's). */
 static gboolean
 apply_release (MhPciService *service, Release *release)
 {
@@ -141,6 +154,8 @@ apply_release (MhPciService *service, Release *release)
     case MH_PCI_RELEASE_BUSY:
     case MH_PCI_RELEASE_FAILED:
     default:
+      /* Still on vfio-pci and still the holder's. */
+      record->state = release->state_before;
       return FALSE;
     }
 }
@@ -227,6 +242,7 @@ release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
                    release->error->message);
     }
   mh_pci_service_save_or_warn (service);
+  mh_fault_point ("pci-release-forgotten");
   mh_pci_service_request_finished (service);
 }
 
@@ -272,8 +288,9 @@ release_one_done (GObject *source, GAsyncResult *result, gpointer user_data)
   MhPciService *service = job->service;
   Release *release = &g_array_index (job->releases, Release, 0);
 
-  if (apply_release (service, release))
-    mh_pci_service_save_or_warn (service);
+  apply_release (service, release);
+  mh_pci_service_save_or_warn (service);
+  mh_fault_point ("pci-release-forgotten");
 
   switch (release->outcome)
     {
@@ -359,10 +376,10 @@ mh_pci_service_reconcile (MhPciService *service, MhLeaseAliveFunc alive, gpointe
       g_autoptr (GError) error = NULL;
       g_autofree char *driver = NULL;
 
-      if (record->state == MH_PCI_STATE_BINDING)
+      if (record->state != MH_PCI_STATE_BOUND)
         {
-          g_message ("giving %s (uid %u) back: a restart interrupted its bind", record->address,
-                     record->uid);
+          g_message ("giving %s (uid %u) back: a restart interrupted its %s", record->address,
+                     record->uid, record->state == MH_PCI_STATE_BINDING ? "bind" : "release");
           record->give_back = TRUE;
           g_ptr_array_add (give_back, record);
           continue;

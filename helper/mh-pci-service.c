@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mh-error.h"
+#include "mh-fault.h"
 #include "mh-pci-kernel.h"
 
 MhPciService *
@@ -340,7 +341,8 @@ bind_locked (BindJob *job, GError **error)
           return FALSE;
         }
       if (mh_pci_kernel_release (sysfs, job->address, job->group, job->original_driver,
-                                 job->original_override, 0, FALSE, &undo_error) == MH_PCI_RELEASED)
+                                 job->original_override, 0, FALSE, FALSE,
+                                 &undo_error) == MH_PCI_RELEASED)
         g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
                      "cannot give the VFIO group of %s to you (%s); the device was put back",
                      job->address, local_error->message);
@@ -461,6 +463,7 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
       bind_fail (outer, error);
       return;
     }
+  mh_fault_point ("pci-bind-bound");
   if (record->lease_name != NULL)
     mh_leases_hold (service->leases, record->lease_name);
   g_message ("bound %s to vfio-pci for uid %u (was on %s); %s is theirs", job->address,
@@ -534,6 +537,7 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
       bind_fail (outer, error);
       return;
     }
+  mh_fault_point ("pci-bind-recorded");
   record->busy = TRUE;
   job->group = record->iommu_group;
   g_free (job->original_driver);

@@ -1,15 +1,18 @@
 /* Faults: the helper killed with SIGKILL at every step of creating and
- * deleting a tap (fault points, in builds with -Dfault_injection=true),
- * polkitd gone, the registry's directory read-only or full.  After each,
- * a restarted helper must agree with the kernel: no half-made tap, every
- * recorded tap exists, every tap of the user exists in the registry, and
- * leases of clients that are gone are released. */
+ * deleting a tap and of binding and releasing a PCI device (fault points,
+ * in builds with -Dfault_injection=true), polkitd gone, the registry's
+ * directory read-only or full.  After each, a restarted helper must agree
+ * with the kernel: no half-made tap, every recorded tap exists, every tap
+ * of the user exists in the registry, a device is either bound and
+ * recorded for its user or back on its driver and forgotten, and leases
+ * of clients that are gone are released. */
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "mh-test-pci.h"
 #include "mh-test.h"
 
 /* Create points before TUNSETPERSIST leave nothing; after it, the tap is
@@ -38,15 +41,10 @@ expect_helper_died (MhTestAgent *agent, const char *method, const char *args)
   g_autofree char *error_name = NULL;
   g_autofree char *message = NULL;
   g_autoptr (GVariant) result = mh_test_agent_call (agent, method, args, &error_name, &message);
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   g_assert_null (result);
   g_assert_cmpstr (error_name, ==, "org.freedesktop.DBus.Error.NoReply");
-  while (mh_test_helper_pid () != 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (10 * 1000);
-    }
+  mh_test_helper_wait_gone ();
 }
 
 /* Registry and kernel agree about @name, and ListTaps says the same. */
@@ -244,6 +242,177 @@ test_registry_disk_full (void)
   g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-r1', {})"));
 }
 
+/* ------------------------------------------------------------------ */
+/* PCI: the fake PCI world (tests/fakepci) stands in for sysfs and
+ * /dev/vfio; everything else is real. */
+
+#define NIC "0000:01:00.0"
+#define NIC_GROUP 1
+
+/* Binding points before the final record leave nothing: the next helper
+ * gives the device back to e1000e.  After it, the device is bound and
+ * recorded, and the next helper keeps it for its user. */
+static const struct {
+  const char *point;
+  gboolean stays_bound;
+} bind_points[] = {
+  { "pci-bind-recorded", FALSE }, { "pci-bind-override", FALSE }, { "pci-bind-unbound", FALSE },
+  { "pci-bind-probed", FALSE },   { "pci-bind-checked", FALSE },  { "pci-bind-node-owned", FALSE },
+  { "pci-bind-bound", TRUE },
+};
+
+/* A release interrupted at any step is finished by the next helper.
+ * pci-restore-bound-by-name is reached only when probing does not bring
+ * the original driver back, so the world is told to fail the probe. */
+static const struct {
+  const char *point;
+  gboolean probe_fails;
+} release_points[] = {
+  { "pci-release-recorded", FALSE },  { "pci-release-node-taken", FALSE },
+  { "pci-restore-override", FALSE },  { "pci-restore-unbound", FALSE },
+  { "pci-restore-probed", FALSE },    { "pci-restore-bound-by-name", TRUE },
+  { "pci-release-forgotten", FALSE },
+};
+
+static void
+start_pci_world (void)
+{
+  g_autofree char *spec = mh_test_pci_standard_spec (TRUE);
+
+  mh_test_pci_start (spec, NULL);
+}
+
+/* Back on e1000e as before the bind, no override, no group node, no
+ * record, nothing listed. */
+static void
+assert_pci_given_back (MhTestAgent *alice)
+{
+  /* Starts the next helper if none runs; it gives back on a worker. */
+  g_autoptr (GVariant) devices = mh_test_pci_list (alice);
+
+  g_assert_cmpuint (g_variant_n_children (devices), ==, 0);
+  g_assert_true (mh_test_pci_wait_driver (NIC, "e1000e", 10000));
+  g_assert_true (mh_test_pci_wait_registry (NIC, FALSE, 10000));
+  mh_test_pci_assert_override (NIC, "(null)");
+  g_assert_false (mh_test_pci_node_exists (NIC_GROUP));
+  mh_test_pci_assert_no_violation ();
+}
+
+/* On vfio-pci, recorded as alice's, her group node, listed. */
+static void
+assert_pci_still_bound (MhTestAgent *alice)
+{
+  g_autoptr (GVariant) devices = mh_test_pci_list (alice);
+  g_autofree char *registry = mh_test_pci_registry ();
+
+  mh_test_pci_assert_driver (NIC, "vfio-pci");
+  mh_test_pci_assert_override (NIC, "vfio-pci");
+  g_assert_nonnull (strstr (registry, "address=" NIC "\n"));
+  g_assert_null (strstr (registry, "state=binding"));
+  mh_test_pci_assert_node_owner (NIC_GROUP, MH_TEST_UID_ALICE);
+  g_assert_cmpuint (g_variant_n_children (devices), ==, 1);
+  mh_test_pci_assert_no_violation ();
+}
+
+/* Whatever happened, the device can be bound and given back again. */
+static void
+assert_pci_usable (MhTestAgent *alice)
+{
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
+  mh_test_pci_assert_node_owner (NIC_GROUP, MH_TEST_UID_ALICE);
+  mh_test_pci_release_ok (alice, NIC);
+  mh_test_pci_assert_driver (NIC, "e1000e");
+  mh_test_pci_assert_no_violation ();
+}
+
+static void
+test_pci_bind_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+
+  start_pci_world ();
+  kill_at (bind_points[index].point);
+  expect_helper_died (alice, "BindPciDevice", "('" NIC "', {})");
+  kill_at (NULL);
+
+  /* The next call starts a new helper, which reconciles before serving. */
+  if (bind_points[index].stays_bound)
+    {
+      assert_pci_still_bound (alice);
+      mh_test_pci_release_ok (alice, NIC);
+    }
+  else
+    assert_pci_given_back (alice);
+  assert_pci_usable (alice);
+}
+
+static void
+test_pci_leased_bind_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (MhTestAgent) leaser = mh_test_agent_new ("alice");
+
+  start_pci_world ();
+  kill_at (bind_points[index].point);
+  expect_helper_died (leaser, "BindPciDevice", "('" NIC "', {'release_on_disconnect': <true>})");
+  kill_at (NULL);
+  /* The client goes too, while no helper runs: whatever step the bind
+   * reached, the device is given back. */
+  mh_test_agent_kill (leaser);
+  assert_pci_given_back (alice);
+  assert_pci_usable (alice);
+}
+
+static void
+test_pci_release_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autofree char *error_name = NULL;
+  g_autofree char *message = NULL;
+
+  start_pci_world ();
+  g_free (mh_test_pci_bind_ok (alice, NIC, "{}"));
+  mh_test_helper_kill ();
+  kill_at (release_points[index].point);
+  if (release_points[index].probe_fails)
+    mh_test_pci_control ("fail drivers_probe " NIC);
+  /* The new helper keeps the device for alice, then dies releasing it. */
+  expect_helper_died (alice, "ReleasePciDevice", "('" NIC "',)");
+  kill_at (NULL);
+
+  /* The next helper finishes what alice asked for. */
+  assert_pci_given_back (alice);
+  mh_test_pci_control ("clear-failures");
+  assert_pci_usable (alice);
+}
+
+static void
+test_pci_lease_release_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (MhTestAgent) leaser = mh_test_agent_new ("alice");
+
+  start_pci_world ();
+  /* Binding passes none of the release points. */
+  kill_at (release_points[index].point);
+  g_free (mh_test_pci_bind_ok (leaser, NIC, "{'release_on_disconnect': <true>}"));
+  if (release_points[index].probe_fails)
+    mh_test_pci_control ("fail drivers_probe " NIC);
+  /* The client leaves: the helper gives the device back and dies on the
+   * way. */
+  mh_test_agent_kill (leaser);
+  mh_test_helper_wait_gone ();
+  kill_at (NULL);
+
+  assert_pci_given_back (alice);
+  mh_test_pci_control ("clear-failures");
+  assert_pci_usable (alice);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -261,6 +430,23 @@ main (int argc, char **argv)
                         "tap-delete-before-kernel", test_delete_killed);
   g_test_add_data_func ("/faults/delete-killed/tap-delete-after-kernel", "tap-delete-after-kernel",
                         test_delete_killed);
+  for (guint i = 0; i < G_N_ELEMENTS (bind_points); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/faults/pci-bind-killed/%s", bind_points[i].point);
+      g_autofree char *leased =
+        g_strdup_printf ("/faults/pci-leased-bind-killed/%s", bind_points[i].point);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_pci_bind_killed);
+      g_test_add_data_func (leased, GUINT_TO_POINTER (i), test_pci_leased_bind_killed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (release_points); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/faults/pci-release-killed/%s", release_points[i].point);
+      g_autofree char *leased =
+        g_strdup_printf ("/faults/pci-lease-release-killed/%s", release_points[i].point);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_pci_release_killed);
+      g_test_add_data_func (leased, GUINT_TO_POINTER (i), test_pci_lease_release_killed);
+    }
   g_test_add_func ("/faults/polkitd-gone", test_polkitd_gone);
   g_test_add_func ("/faults/registry-read-only", test_registry_read_only);
   g_test_add_func ("/faults/registry-disk-full", test_registry_disk_full);

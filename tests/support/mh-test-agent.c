@@ -4,10 +4,16 @@
  * end exactly when the test kills it) and answers commands on stdin, one
  * per line, with one line on stdout:
  *
- *   call [-n] METHOD ARGS     call org.microvm.Helper1.METHOD; ARGS is the
+ *   call [-n] [-r] METHOD ARGS
+ *                             call org.microvm.Helper1.METHOD; ARGS is the
  *                             GVariant text of the in-arguments tuple; -n
- *                             leaves out ALLOW_INTERACTIVE_AUTHORIZATION
+ *                             leaves out ALLOW_INTERACTIVE_AUTHORIZATION;
+ *                             -r sends ARGS as written, even when they do
+ *                             not match the method's signature
  *                             -> "ok <result>" | "error <D-Bus name> <message>"
+ *   call-at PATH INTERFACE METHOD ARGS
+ *                             the same, for any object and interface of
+ *                             the helper's name (ARGS as written)
  *   get PROPERTY              -> "ok <value>" | "error ..."
  *   open-tap NAME single|multi
  *                             attach to a tap as the hypervisor would
@@ -79,21 +85,69 @@ reply_error (GError *error)
 }
 
 static void
+call_and_reply (const char *path, const char *interface, const char *method, GVariant *args,
+                gboolean interactive)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) result = NULL;
+
+  result = g_dbus_connection_call_sync (
+    bus, "org.microvm.Helper1", path, interface, method, args, NULL,
+    interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE, 60000,
+    NULL, &error);
+  if (result == NULL)
+    {
+      reply_error (error);
+      return;
+    }
+  {
+    g_autofree char *printed = g_variant_print (result, TRUE);
+    reply ("ok %s", printed);
+  }
+}
+
+static void
+do_call_at (char *rest)
+{
+  g_auto (GStrv) words = g_strsplit (rest, " ", 4);
+  g_autoptr (GError) error = NULL;
+  GVariant *args;
+
+  if (g_strv_length (words) != 4)
+    {
+      reply ("error (usage) call-at PATH INTERFACE METHOD ARGS");
+      return;
+    }
+  args = g_variant_parse (NULL, words[3], NULL, NULL, &error);
+  if (args == NULL)
+    {
+      reply ("error (parse) %s", error->message);
+      return;
+    }
+  call_and_reply (words[0], words[1], words[2], args, TRUE);
+}
+
+static void
 do_call (char *rest)
 {
   gboolean interactive = TRUE;
+  gboolean raw = FALSE;
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) args = NULL;
-  g_autoptr (GVariant) result = NULL;
   g_autoptr (GVariantType) in_type = NULL;
   g_autoptr (GPtrArray) arg_types = g_ptr_array_new ();
   GDBusMethodInfo *method;
   char *space;
   const char *text;
 
-  if (g_str_has_prefix (rest, "-n "))
+  for (;;)
     {
-      interactive = FALSE;
+      if (g_str_has_prefix (rest, "-n "))
+        interactive = FALSE;
+      else if (g_str_has_prefix (rest, "-r "))
+        raw = TRUE;
+      else
+        break;
       rest += 3;
     }
   space = strchr (rest, ' ');
@@ -102,7 +156,7 @@ do_call (char *rest)
     *space = '\0';
 
   method = g_dbus_interface_info_lookup_method (mh_helper1_interface_info (), rest);
-  if (method == NULL)
+  if (method == NULL || raw)
     {
       /* Still send it: the bus and helper must cope with unknown methods. */
       args = g_variant_parse (NULL, text, NULL, NULL, &error);
@@ -121,20 +175,8 @@ do_call (char *rest)
       return;
     }
 
-  result = g_dbus_connection_call_sync (
-    bus, "org.microvm.Helper1", "/org/microvm/Helper1", "org.microvm.Helper1", rest,
-    g_steal_pointer (&args), NULL,
-    interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE, 60000,
-    NULL, &error);
-  if (result == NULL)
-    {
-      reply_error (error);
-      return;
-    }
-  {
-    g_autofree char *printed = g_variant_print (result, TRUE);
-    reply ("ok %s", printed);
-  }
+  call_and_reply ("/org/microvm/Helper1", "org.microvm.Helper1", rest, g_steal_pointer (&args),
+                  interactive);
 }
 
 static void
@@ -300,7 +342,8 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  char line[1 << 17];
+  g_autofree char *line = NULL;
+  size_t size = 0;
 
   if (argc == 5 && strcmp (argv[1], "--userns") == 0)
     enter_user_namespace ((uid_t) atoi (argv[2]), (gid_t) atoi (argv[3]), argv[4]);
@@ -317,11 +360,14 @@ main (int argc, char **argv)
     }
   reply ("ready %u", (guint) getuid ());
 
-  while (fgets (line, sizeof line, stdin) != NULL)
+  /* Lines of any length: hostile calls are long. */
+  while (getline (&line, &size, stdin) >= 0)
     {
       g_strchomp (line);
       if (g_str_has_prefix (line, "call "))
         do_call (line + 5);
+      else if (g_str_has_prefix (line, "call-at "))
+        do_call_at (line + 8);
       else if (g_str_has_prefix (line, "get "))
         do_get (line + 4);
       else if (g_str_has_prefix (line, "open-tap "))

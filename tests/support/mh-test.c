@@ -52,9 +52,20 @@ uid_of (const char *user)
     { "carol", "61004" }, { "dave", "61005" },
   };
 
+  static char load_uids[MH_TEST_N_LOAD_USERS][8];
+  guint64 n;
+
   for (gsize i = 0; i < G_N_ELEMENTS (users); i++)
     if (strcmp (users[i].name, user) == 0)
       return users[i].uid;
+  /* load01..load20 (tests/sandbox/mh-sandbox) */
+  if (g_str_has_prefix (user, "load") && strlen (user) == 6 &&
+      g_ascii_string_to_unsigned (user + 4, 10, 1, MH_TEST_N_LOAD_USERS, &n, NULL))
+    {
+      g_snprintf (load_uids[n - 1], sizeof load_uids[n - 1], "%u",
+                  MH_TEST_UID_LOAD_FIRST + (guint) n - 1);
+      return load_uids[n - 1];
+    }
   g_error ("unknown test user %s", user);
   return NULL;
 }
@@ -141,10 +152,20 @@ mh_test_agent_free (MhTestAgent *agent)
   g_free (agent);
 }
 
+static void
+send_line (MhTestAgent *agent, const char *line)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (strchr (line, '\n'));
+  if (!g_output_stream_write_all (agent->to_agent, line, strlen (line), NULL, NULL, &error) ||
+      !g_output_stream_write_all (agent->to_agent, "\n", 1, NULL, NULL, &error))
+    g_error ("agent %s: cannot send: %s", agent->user, error->message);
+}
+
 char *
 mh_test_agent_command (MhTestAgent *agent, const char *format, ...)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
   va_list args;
 
@@ -152,10 +173,26 @@ mh_test_agent_command (MhTestAgent *agent, const char *format, ...)
   line = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_assert_null (strchr (line, '\n'));
-  if (!g_output_stream_write_all (agent->to_agent, line, strlen (line), NULL, NULL, &error) ||
-      !g_output_stream_write_all (agent->to_agent, "\n", 1, NULL, NULL, &error))
-    g_error ("agent %s: cannot send: %s", agent->user, error->message);
+  send_line (agent, line);
+  return read_line (agent);
+}
+
+void
+mh_test_agent_send (MhTestAgent *agent, const char *format, ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  send_line (agent, line);
+}
+
+char *
+mh_test_agent_receive (MhTestAgent *agent)
+{
   return read_line (agent);
 }
 
@@ -274,6 +311,43 @@ mh_test_iface_list (void)
   return g_strjoinv (" ", (char **) names->pdata);
 }
 
+/* Names of the taps the kernel has (every tun/tap device has tun_flags),
+ * sorted, space separated. */
+char *
+mh_test_kernel_taps (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/sys/class/net", 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *flags = g_build_filename ("/sys/class/net", name, "tun_flags", NULL);
+      if (g_file_test (flags, G_FILE_TEST_EXISTS))
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* The names the registry records, the same way. */
+char *
+mh_test_registry_taps (void)
+{
+  g_autofree char *registry = mh_test_helper_registry ();
+  g_auto (GStrv) lines = g_strsplit (registry, "\n", -1);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "name="))
+      g_ptr_array_add (names, g_strcompress (lines[i] + 5)); /* the helper escapes '\\' */
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
 gboolean
 mh_test_wait_iface (const char *name, gboolean present, guint timeout_ms)
 {
@@ -332,10 +406,17 @@ void
 mh_test_helper_kill (void)
 {
   GPid pid = mh_test_helper_pid ();
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   g_assert_cmpint (pid, >, 0);
   g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  mh_test_helper_wait_gone ();
+}
+
+void
+mh_test_helper_wait_gone (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
   while (mh_test_helper_pid () != 0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);

@@ -13,13 +13,16 @@ G_BEGIN_DECLS
 #define MH_TEST_UID_MALLORY 61003
 #define MH_TEST_UID_CAROL 61004
 #define MH_TEST_UID_DAVE 61005
+/* load01 .. load20, in group microvm like alice: the load test's callers */
+#define MH_TEST_N_LOAD_USERS 20
+#define MH_TEST_UID_LOAD_FIRST 61201
 
 typedef struct _MhTestAgent MhTestAgent;
 
 /* Initialises GTest and checks that we are inside the sandbox. */
 void mh_test_init (int *argc, char ***argv);
 
-/* Starts an agent as @user (alice, bob, mallory, carol, dave). */
+/* Starts an agent as @user (alice, bob, mallory, carol, dave, loadNN). */
 MhTestAgent *mh_test_agent_new (const char *user);
 /* The same, inside a new user namespace owned by root with identity maps
  * (see mh-test-agent.c): for prlimit() without CAP_SYS_RESOURCE. */
@@ -31,6 +34,10 @@ GPid mh_test_agent_get_pid (MhTestAgent *agent);
 
 /* Sends one command line; returns the answer line. */
 char *mh_test_agent_command (MhTestAgent *agent, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* The same in two halves, so that several agents can be sent a command
+ * before any answer is read (races). */
+void mh_test_agent_send (MhTestAgent *agent, const char *format, ...) G_GNUC_PRINTF (2, 3);
+char *mh_test_agent_receive (MhTestAgent *agent);
 
 /* Calls a helper method; ARGS is GVariant text of the in-arguments.
  * Returns the result (NULL on error) and sets @error_name/@message. */
@@ -52,6 +59,10 @@ gboolean mh_test_iface_exists (const char *name);
 gint64 mh_test_iface_attr_int (const char *name, const char *attribute);
 /* Sorted names of /sys/class/net, space separated. */
 char *mh_test_iface_list (void);
+/* The taps (tun/tap devices) the kernel has, and the tap names the
+ * helper's registry records: sorted, space separated. */
+char *mh_test_kernel_taps (void);
+char *mh_test_registry_taps (void);
 /* Waits up to @timeout_ms for the interface to (dis)appear. */
 gboolean mh_test_wait_iface (const char *name, gboolean present, guint timeout_ms);
 
@@ -62,6 +73,9 @@ void mh_test_run (const char *const *argv);
 /* The helper: its pid (0 when not running), SIGKILL it, and its config. */
 GPid mh_test_helper_pid (void);
 void mh_test_helper_kill (void);
+/* Waits until the helper has exited (killed, crashed) and the bus has let
+ * go of its name, so that the next call starts a new one. */
+void mh_test_helper_wait_gone (void);
 void mh_test_helper_set_config (const char *text);
 void mh_test_helper_set_args (const char *args);
 /* KEY=VALUE lines for the helper's environment from its next start

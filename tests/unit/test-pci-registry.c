@@ -34,11 +34,16 @@ test_round_trip (void)
   g_free (record->original_override);
   record->original_override = g_strdup ("pci-stub");
   mh_pci_registry_insert (registry, record);
+  record = mh_pci_record_new ("0000:03:00.0", 1001);
+  record->state = MH_PCI_STATE_RELEASING;
+  mh_pci_registry_insert (registry, record);
 
   data = mh_pci_registry_to_data (registry, &length);
   g_assert_true (mh_pci_registry_load_from_data (reread, data, length, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (mh_pci_registry_count (reread), ==, 2);
+  g_assert_cmpuint (mh_pci_registry_count (reread), ==, 3);
+  g_assert_cmpint (mh_pci_registry_lookup (reread, "0000:03:00.0")->state, ==,
+                   MH_PCI_STATE_RELEASING);
 
   record = mh_pci_registry_lookup (reread, "0000:02:00.1");
   g_assert_nonnull (record);
@@ -100,7 +105,7 @@ test_corrupt (void)
                  "invalid original_driver");
   check_corrupt ("[device0]\naddress=0000:01:00.0\nuid=1\niommu_group=1\noriginal_driver=\n"
                  "state=odd\n",
-                 "neither bound nor binding");
+                 "not bound, binding or releasing");
   check_corrupt ("[device0]\naddress=0000:01:00.0\nuid=1\niommu_group=1\noriginal_driver=\n"
                  "original_override=a/b\nstate=bound\n",
                  "invalid original_override");
