@@ -10,20 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mh-test-runner.h"
 #include "mh-test.h"
-
-static void
-write_file (const char *dir, const char *name, const char *contents, int mode)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *parent = g_path_get_dirname (path);
-  g_autoptr (GError) error = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (chmod (path, mode), ==, 0);
-}
 
 /* The least a runner has, under alice's home; taken apart again first. */
 static char *
@@ -34,8 +22,8 @@ make_runner (const char *name)
   char *runner = g_build_filename (home, dir_name, NULL);
 
   MH_TEST_RUN ("rm", "-rf", runner);
-  write_file (runner, "bin/microvm-run", "#!/bin/sh\nexit 0\n", 0755);
-  write_file (runner, "share/microvm/hypervisor", "qemu\n", 0644);
+  mh_test_write_file (runner, "bin/microvm-run", "#!/bin/sh\nexit 0\n", 0755);
+  mh_test_write_file (runner, "share/microvm/hypervisor", "qemu\n", 0644);
   return runner;
 }
 
@@ -50,12 +38,6 @@ replace_with_symlink (const char *runner, const char *file, const char *target)
   g_assert_cmpint (symlink (target, path), ==, 0);
 }
 
-static char *
-microvm_user (void)
-{
-  return g_build_filename (g_getenv ("MH_BUILD_ROOT"), "frontend", "microvm-user", NULL);
-}
-
 /* @commands ("run", "inspect") both fail with @message, in a line a
  * terminal shows as it is (no control characters), and no tap was made;
  * unless @helper_asked, the helper was never even started. */
@@ -63,7 +45,7 @@ static void
 check_refused_by (const char *runner, const char *const *commands, const char *message,
                   gboolean helper_asked)
 {
-  g_autofree char *binary = microvm_user ();
+  g_autofree char *binary = mh_test_microvm_user ();
 
   for (gsize i = 0; commands[i] != NULL; i++)
     {
@@ -129,8 +111,8 @@ test_symlinks_into_proc (void)
     {
       g_autofree char *runner = make_runner ("proc");
 
-      write_file (runner, "share/microvm/virtiofs/data/source", "/tmp\n", 0644);
-      write_file (runner, "share/microvm/virtiofs/data/socket", "data.sock\n", 0644);
+      mh_test_write_file (runner, "share/microvm/virtiofs/data/source", "/tmp\n", 0644);
+      mh_test_write_file (runner, "share/microvm/virtiofs/data/socket", "data.sock\n", 0644);
       replace_with_symlink (runner, cases[i].file, cases[i].target);
       check_refused (runner, run_and_inspect, cases[i].message);
     }
@@ -182,7 +164,7 @@ test_many_taps (void)
       }
   g_test_message ("%u tap names, %zu bytes", count, lines->len);
   g_assert_cmpuint (count, >, 16000);
-  write_file (runner, "share/microvm/tap-interfaces", lines->str, 0644);
+  mh_test_write_file (runner, "share/microvm/tap-interfaces", lines->str, 0644);
   check_refused_by (runner, (const char *const[]){ "run", NULL }, "more than the limit of 32",
                     TRUE);
 }
@@ -211,8 +193,8 @@ test_socket_path_108_bytes (void)
       socket = cases[i].absolute ? g_strdup_printf ("%s/%s.sock", prefix, padding)
                                  : g_strdup_printf ("%s.sock", padding);
       g_assert_cmpuint (strlen (socket), ==, 108);
-      write_file (runner, "share/microvm/virtiofs/data/source", "/tmp\n", 0644);
-      write_file (runner, "share/microvm/virtiofs/data/socket", socket, 0644);
+      mh_test_write_file (runner, "share/microvm/virtiofs/data/source", "/tmp\n", 0644);
+      mh_test_write_file (runner, "share/microvm/virtiofs/data/socket", socket, 0644);
       check_refused (runner, (const char *const[]){ "run", NULL }, cases[i].message);
     }
 }
@@ -235,15 +217,15 @@ test_escape_sequences_in_names (void)
       g_autofree char *socket =
         g_build_filename ("share/microvm/virtiofs", tags[i], "socket", NULL);
 
-      write_file (runner, source, "/tmp\n", 0644);
-      write_file (runner, socket, "esc.sock\n", 0644);
+      mh_test_write_file (runner, source, "/tmp\n", 0644);
+      mh_test_write_file (runner, socket, "esc.sock\n", 0644);
       check_refused (runner, run_and_inspect, "invalid tag");
     }
   {
     /* A tag with '/' in it: nested directories, named in the message. */
     g_autofree char *runner = make_runner ("esc");
-    write_file (runner, "share/microvm/virtiofs/a/\x1b[2J/source", "/tmp\n", 0644);
-    write_file (runner, "share/microvm/virtiofs/a/\x1b[2J/socket", "esc.sock\n", 0644);
+    mh_test_write_file (runner, "share/microvm/virtiofs/a/\x1b[2J/source", "/tmp\n", 0644);
+    mh_test_write_file (runner, "share/microvm/virtiofs/a/\x1b[2J/socket", "esc.sock\n", 0644);
     check_refused (runner, run_and_inspect, "contains '/'");
   }
 }

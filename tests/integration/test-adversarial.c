@@ -7,12 +7,8 @@
  *
  * After each: the same helper still runs and answers, and the kernel's
  * taps are exactly the ones its registry records. */
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "mh-test-pci.h"
@@ -685,19 +681,11 @@ test_leased_tap_given_away (void)
   g_autoptr (MhTestAgent) client = mh_test_agent_new ("alice");
   g_autoptr (MhTestAgent) dave = mh_test_agent_new ("dave");
   g_autofree char *m1 = NULL, *m2 = NULL;
-  struct ifreq ifr = { 0 };
   GPid pid = start_helper (alice);
-  int fd;
 
   g_variant_unref (mh_test_assert_call_ok (client, "CreateTap",
                                            "('vm-given', {'release_on_disconnect': <true>})"));
-  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
-  g_assert_cmpint (fd, >=, 0);
-  g_strlcpy (ifr.ifr_name, "vm-given", sizeof ifr.ifr_name);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-  g_assert_cmpint (ioctl (fd, TUNSETIFF, &ifr), ==, 0);
-  g_assert_cmpint (ioctl (fd, TUNSETOWNER, (unsigned long) MH_TEST_UID_BOB), ==, 0);
-  close (fd);
+  mh_test_tap_set_owner ("vm-given", MH_TEST_UID_BOB);
 
   m1 =
     mh_test_assert_call_error (dave, "DeleteTap", "('vm-given',)", "Refused", "owner was changed");

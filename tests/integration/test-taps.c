@@ -497,19 +497,11 @@ test_owner_changed (void)
 {
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
   g_autofree char *m = NULL;
-  struct ifreq ifr = { 0 };
-  int fd;
 
   g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-given', {})"));
   /* Whoever attaches (here root, standing in for the user's hypervisor)
    * may hand the tap to someone else. */
-  fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
-  g_assert_cmpint (fd, >=, 0);
-  g_strlcpy (ifr.ifr_name, "vm-given", sizeof ifr.ifr_name);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-  g_assert_cmpint (ioctl (fd, TUNSETIFF, &ifr), ==, 0);
-  g_assert_cmpint (ioctl (fd, TUNSETOWNER, (unsigned long) MH_TEST_UID_BOB), ==, 0);
-  close (fd);
+  mh_test_tap_set_owner ("vm-given", MH_TEST_UID_BOB);
 
   m =
     mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused", "owner was changed");

@@ -1,10 +1,14 @@
 #include "mh-test.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -288,6 +292,22 @@ mh_test_iface_attr_int (const char *name, const char *attribute)
   g_file_get_contents (path, &text, NULL, &error);
   g_assert_no_error (error);
   return g_ascii_strtoll (text, NULL, 0);
+}
+
+/* Attaches to the persistent tap @name as root and gives it to @uid with
+ * TUNSETOWNER, as whoever holds a tap (the user's hypervisor) may. */
+void
+mh_test_tap_set_owner (const char *name, guint32 uid)
+{
+  struct ifreq ifr = { 0 };
+  int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  g_assert_cmpint (ioctl (fd, TUNSETIFF, &ifr), ==, 0);
+  g_assert_cmpint (ioctl (fd, TUNSETOWNER, (unsigned long) uid), ==, 0);
+  close (fd);
 }
 
 static gint

@@ -57,6 +57,7 @@ void mh_test_assert_printed (GVariant *value, const char *expected);
 /* Root-side view of the network namespace. */
 gboolean mh_test_iface_exists (const char *name);
 gint64 mh_test_iface_attr_int (const char *name, const char *attribute);
+void mh_test_tap_set_owner (const char *name, guint32 uid);
 /* Sorted names of /sys/class/net, space separated. */
 char *mh_test_iface_list (void);
 /* The taps (tun/tap devices) the kernel has, and the tap names the
