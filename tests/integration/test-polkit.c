@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mh-test-pci.h"
 #include "mh-test.h"
 
 /* ------------------------------------------------------------------ */
@@ -285,6 +286,35 @@ test_prompt_for_another_users_tap (void)
 }
 
 static void
+test_prompt_for_a_pci_device (void)
+{
+  g_autoptr (MhTestAgent) carol = mh_test_agent_new ("carol");
+  g_autofree char *spec = mh_test_pci_standard_spec (TRUE);
+  Registration registration;
+  g_autofree char *path = NULL;
+  Request *request;
+
+  /* The fake sysfs world (no real device is touched); the device name
+   * comes from the machine's pci.ids through libpci. */
+  mh_test_pci_start (spec, NULL);
+  registration = register_agent_for (carol, MH_TEST_UID_CAROL, TRUE);
+  path = mh_test_pci_bind_ok (carol, "0000:09:00.0", "{}");
+  request = only_request (&registration);
+  g_test_message ("polkit asked: %s [%s] %s", request->message, request->icon_name,
+                  request->identities);
+  g_assert_cmpstr (request->action_id, ==, "org.microvm.helper.bind-pci");
+  g_assert_cmpstr (request->icon_name, ==, "computer");
+  g_assert_cmpstr (request->message, ==,
+                   "Authentication is required to give the PCI device Intel Corporation I210 "
+                   "Gigabit Network Connection (0000:09:00.0) to a virtual machine");
+  g_assert_cmpstr (request->identities, ==, "unix-user:dave;");
+  g_assert_cmpstr (path, ==, MH_TEST_PCI_ROOT "/dev/vfio/9");
+  mh_test_pci_assert_driver ("0000:09:00.0", "vfio-pci");
+  mh_test_pci_assert_node_owner (9, MH_TEST_UID_CAROL);
+  unregister (&registration);
+}
+
+static void
 write_runner_file (const char *runner, const char *name, const char *contents, int mode)
 {
   g_autofree char *path = g_build_filename (runner, name, NULL);
@@ -376,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/polkit/prompt-dismissed", test_prompt_dismissed);
   g_test_add_func ("/polkit/no-prompt-without-the-flag", test_no_prompt_without_the_flag);
   g_test_add_func ("/polkit/prompt-for-another-users-tap", test_prompt_for_another_users_tap);
+  g_test_add_func ("/polkit/prompt-for-a-pci-device", test_prompt_for_a_pci_device);
   g_test_add_func ("/polkit/frontend-asks-in-the-terminal", test_frontend_asks_in_the_terminal);
   g_test_add_func ("/polkit/wrong-password-in-the-terminal", test_wrong_password_in_the_terminal);
 
