@@ -6,6 +6,7 @@
 
 #include "mh-error.h"
 #include "mh-pci-address.h"
+#include "mh-registry-file.h"
 
 struct _MhPciRegistry {
   char *path;
@@ -77,13 +78,6 @@ mh_pci_registry_get_path (MhPciRegistry *registry)
   return registry->path;
 }
 
-static gboolean
-corrupt (GError **error, const char *origin, const char *group, const char *why)
-{
-  g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: [%s]: %s", origin, group, why);
-  return FALSE;
-}
-
 /* A driver name becomes part of sysfs paths when the device is given
  * back: allow only what driver names look like. */
 static gboolean
@@ -98,8 +92,7 @@ driver_name_is_sane (const char *name)
 }
 
 static gboolean
-parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord **out,
-              GError **error)
+parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *out, GError **error)
 {
   g_autoptr (MhPciRecord) record = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -113,24 +106,24 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord
 
   address = g_key_file_get_string (file, group, "address", NULL);
   if (address == NULL || !mh_pci_address_is_canonical (address))
-    return corrupt (error, origin, group, "missing or invalid address");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid address");
 
   uid = g_key_file_get_int64 (file, group, "uid", &local_error);
   if (local_error != NULL || uid < 0 || uid > G_MAXUINT32)
-    return corrupt (error, origin, group, "missing or invalid uid");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid uid");
 
   iommu_group = g_key_file_get_int64 (file, group, "iommu_group", &local_error);
   if (local_error != NULL || iommu_group < 0 || iommu_group > G_MAXINT)
-    return corrupt (error, origin, group, "missing or invalid iommu_group");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid iommu_group");
 
   driver = g_key_file_get_string (file, group, "original_driver", NULL);
   if (driver == NULL || (driver[0] != '\0' && !driver_name_is_sane (driver)))
-    return corrupt (error, origin, group, "missing or invalid original_driver");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid original_driver");
 
   /* Optional: absent means none. */
   override = g_key_file_get_string (file, group, "original_override", NULL);
   if (override != NULL && override[0] != '\0' && !driver_name_is_sane (override))
-    return corrupt (error, origin, group, "invalid original_override");
+    return mh_registry_corrupt (error, origin, group, "invalid original_override");
 
   record = mh_pci_record_new (address, (guint32) uid);
   record->iommu_group = (guint) iommu_group;
@@ -159,59 +152,41 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhPciRecord
   else if (g_strcmp0 (state, "releasing") == 0)
     record->state = MH_PCI_STATE_RELEASING;
   else
-    return corrupt (error, origin, group, "state is not bound, binding or releasing");
+    return mh_registry_corrupt (error, origin, group, "state is not bound, binding or releasing");
 
-  lease = g_key_file_get_string (file, group, "lease", NULL);
-  lease_bus = g_key_file_get_string (file, group, "lease_bus", NULL);
-  if (lease != NULL && lease[0] != '\0')
-    {
-      if (!g_dbus_is_unique_name (lease) || lease_bus == NULL)
-        return corrupt (error, origin, group, "invalid lease");
-      mh_pci_record_set_lease (record, lease, lease_bus);
-    }
+  if (!mh_registry_read_lease (file, group, origin, &lease, &lease_bus, error))
+    return FALSE;
+  if (lease != NULL)
+    mh_pci_record_set_lease (record, lease, lease_bus);
 
   *out = g_steal_pointer (&record);
   return TRUE;
 }
 
+static const char *
+record_key (gconstpointer record)
+{
+  return ((const MhPciRecord *) record)->address;
+}
+
+static const MhRegistryFormat registry_format = {
+  .group_prefix = GROUP_PREFIX,
+  .parse = parse_record,
+  .key = record_key,
+  .free_record = (GDestroyNotify) mh_pci_record_free,
+  .duplicate_why = "the address is recorded twice",
+};
+
 gboolean
 mh_pci_registry_load_from_data (MhPciRegistry *registry, const char *text, gsize length,
                                 GError **error)
 {
-  g_autoptr (GKeyFile) file = g_key_file_new ();
-  g_autoptr (GHashTable) records = NULL;
-  g_autoptr (GError) local_error = NULL;
-  g_auto (GStrv) groups = NULL;
+  GHashTable *records = mh_registry_parse (&registry_format, registry->path, text, length, error);
 
-  if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: %s", registry->path,
-                   local_error->message);
-      return FALSE;
-    }
-
-  records =
-    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mh_pci_record_free);
-  groups = g_key_file_get_groups (file, NULL);
-  for (gsize i = 0; groups[i] != NULL; i++)
-    {
-      MhPciRecord *record = NULL;
-
-      if (!g_str_has_prefix (groups[i], GROUP_PREFIX))
-        continue;
-      if (!parse_record (file, groups[i], registry->path, &record, error))
-        return FALSE;
-      if (g_hash_table_contains (records, record->address))
-        {
-          corrupt (error, registry->path, groups[i], "the address is recorded twice");
-          mh_pci_record_free (record);
-          return FALSE;
-        }
-      g_hash_table_insert (records, record->address, record);
-    }
-
+  if (records == NULL)
+    return FALSE;
   g_hash_table_unref (registry->records);
-  registry->records = g_steal_pointer (&records);
+  registry->records = records;
   return TRUE;
 }
 
@@ -220,17 +195,13 @@ mh_pci_registry_load (MhPciRegistry *registry, GError **error)
 {
   g_autofree char *text = NULL;
   gsize length = 0;
-  g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (registry->path, &text, &length, &local_error))
+  if (!mh_registry_file_read (registry->path, &text, &length, error))
+    return FALSE;
+  if (text == NULL)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_hash_table_remove_all (registry->records);
-          return TRUE;
-        }
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s", local_error->message);
-      return FALSE;
+      g_hash_table_remove_all (registry->records);
+      return TRUE;
     }
   return mh_pci_registry_load_from_data (registry, text, length, error);
 }
@@ -338,19 +309,11 @@ mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
 gboolean
 mh_pci_registry_save (MhPciRegistry *registry, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *data = NULL;
   gsize length = 0;
 
   data = mh_pci_registry_to_data (registry, &length);
-  if (!g_file_set_contents_full (registry->path, data, (gssize) length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
-                   "cannot record PCI devices in the registry: %s", local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return mh_registry_file_write (registry->path, data, length, "PCI devices", error);
 }
 
 MhPciRecord *

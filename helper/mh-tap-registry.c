@@ -7,6 +7,7 @@
 
 #include "mh-error.h"
 #include "mh-ifname.h"
+#include "mh-registry-file.h"
 
 struct _MhTapRegistry {
   char *path;
@@ -76,15 +77,7 @@ mh_tap_registry_get_path (MhTapRegistry *registry)
 }
 
 static gboolean
-corrupt (GError **error, const char *origin, const char *group, const char *why)
-{
-  g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: [%s]: %s", origin, group, why);
-  return FALSE;
-}
-
-static gboolean
-parse_record (GKeyFile *file, const char *group, const char *origin, MhTapRecord **out,
-              GError **error)
+parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *out, GError **error)
 {
   g_autoptr (MhTapRecord) record = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -96,15 +89,15 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhTapRecord
 
   name = g_key_file_get_string (file, group, "name", NULL);
   if (name == NULL || !mh_ifname_validate (name, NULL))
-    return corrupt (error, origin, group, "missing or invalid name");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid name");
 
   uid = g_key_file_get_int64 (file, group, "uid", &local_error);
   if (local_error != NULL || uid < 0 || uid > G_MAXUINT32)
-    return corrupt (error, origin, group, "missing or invalid uid");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid uid");
 
   ifindex = g_key_file_get_int64 (file, group, "ifindex", &local_error);
   if (local_error != NULL || ifindex < 0 || ifindex > G_MAXINT)
-    return corrupt (error, origin, group, "missing or invalid ifindex");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid ifindex");
 
   record = mh_tap_record_new (name, (guint32) uid);
   record->ifindex = (int) ifindex;
@@ -115,66 +108,48 @@ parse_record (GKeyFile *file, const char *group, const char *origin, MhTapRecord
   else if (g_strcmp0 (state, "creating") == 0)
     record->state = MH_TAP_STATE_CREATING;
   else
-    return corrupt (error, origin, group, "state is neither ready nor creating");
+    return mh_registry_corrupt (error, origin, group, "state is neither ready nor creating");
 
   record->multi_queue = g_key_file_get_boolean (file, group, "multi_queue", &local_error);
   if (local_error != NULL)
-    return corrupt (error, origin, group, "missing or invalid multi_queue");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid multi_queue");
   record->vnet_hdr = g_key_file_get_boolean (file, group, "vnet_hdr", &local_error);
   if (local_error != NULL)
-    return corrupt (error, origin, group, "missing or invalid vnet_hdr");
+    return mh_registry_corrupt (error, origin, group, "missing or invalid vnet_hdr");
 
-  lease = g_key_file_get_string (file, group, "lease", NULL);
-  lease_bus = g_key_file_get_string (file, group, "lease_bus", NULL);
-  if (lease != NULL && lease[0] != '\0')
-    {
-      if (!g_dbus_is_unique_name (lease) || lease_bus == NULL)
-        return corrupt (error, origin, group, "invalid lease");
-      mh_tap_record_set_lease (record, lease, lease_bus);
-    }
+  if (!mh_registry_read_lease (file, group, origin, &lease, &lease_bus, error))
+    return FALSE;
+  if (lease != NULL)
+    mh_tap_record_set_lease (record, lease, lease_bus);
 
   *out = g_steal_pointer (&record);
   return TRUE;
 }
 
+static const char *
+record_key (gconstpointer record)
+{
+  return ((const MhTapRecord *) record)->name;
+}
+
+static const MhRegistryFormat registry_format = {
+  .group_prefix = GROUP_PREFIX,
+  .parse = parse_record,
+  .key = record_key,
+  .free_record = (GDestroyNotify) mh_tap_record_free,
+  .duplicate_why = "the name is recorded twice",
+};
+
 gboolean
 mh_tap_registry_load_from_data (MhTapRegistry *registry, const char *text, gsize length,
                                 GError **error)
 {
-  g_autoptr (GKeyFile) file = g_key_file_new ();
-  g_autoptr (GHashTable) records = NULL;
-  g_autoptr (GError) local_error = NULL;
-  g_auto (GStrv) groups = NULL;
+  GHashTable *records = mh_registry_parse (&registry_format, registry->path, text, length, error);
 
-  if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: %s", registry->path,
-                   local_error->message);
-      return FALSE;
-    }
-
-  records =
-    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mh_tap_record_free);
-  groups = g_key_file_get_groups (file, NULL);
-  for (gsize i = 0; groups[i] != NULL; i++)
-    {
-      MhTapRecord *record = NULL;
-
-      if (!g_str_has_prefix (groups[i], GROUP_PREFIX))
-        continue;
-      if (!parse_record (file, groups[i], registry->path, &record, error))
-        return FALSE;
-      if (g_hash_table_contains (records, record->name))
-        {
-          corrupt (error, registry->path, groups[i], "the name is recorded twice");
-          mh_tap_record_free (record);
-          return FALSE;
-        }
-      g_hash_table_insert (records, record->name, record);
-    }
-
+  if (records == NULL)
+    return FALSE;
   g_hash_table_unref (registry->records);
-  registry->records = g_steal_pointer (&records);
+  registry->records = records;
   return TRUE;
 }
 
@@ -183,17 +158,13 @@ mh_tap_registry_load (MhTapRegistry *registry, GError **error)
 {
   g_autofree char *text = NULL;
   gsize length = 0;
-  g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (registry->path, &text, &length, &local_error))
+  if (!mh_registry_file_read (registry->path, &text, &length, error))
+    return FALSE;
+  if (text == NULL)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_hash_table_remove_all (registry->records);
-          return TRUE;
-        }
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s", local_error->message);
-      return FALSE;
+      g_hash_table_remove_all (registry->records);
+      return TRUE;
     }
   return mh_tap_registry_load_from_data (registry, text, length, error);
 }
@@ -308,19 +279,11 @@ mh_tap_registry_to_data (MhTapRegistry *registry, gsize *length)
 gboolean
 mh_tap_registry_save (MhTapRegistry *registry, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *data = NULL;
   gsize length = 0;
 
   data = mh_tap_registry_to_data (registry, &length);
-  if (!g_file_set_contents_full (registry->path, data, (gssize) length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "cannot record taps in the registry: %s",
-                   local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return mh_registry_file_write (registry->path, data, length, "taps", error);
 }
 
 MhTapRecord *
