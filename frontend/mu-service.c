@@ -17,10 +17,22 @@
 #include "mu-state.h"
 #include "mu-user-manager.h"
 
-static gboolean
-check_name (const char *name, GError **error)
+/* The one NAME argument of start and status: 0 with @name set, else the
+ * exit status, the reason said. */
+static int
+take_name (const char *command, int argc, char **argv, const char **name)
 {
-  return mu_vm_name_validate (name, error);
+  g_autoptr (GError) error = NULL;
+
+  if (argc != 2)
+    {
+      g_printerr ("microvm-user %s: give one VM name; see --help\n", command);
+      return 2;
+    }
+  if (!mu_vm_name_validate (argv[1], &error))
+    return mu_command_fail (error);
+  *name = argv[1];
+  return 0;
 }
 
 static void
@@ -59,7 +71,7 @@ mu_command_install (int argc, char **argv)
       g_printerr ("microvm-user install: give a VM name and a runner; see --help\n");
       return 2;
     }
-  if (!check_name (argv[1], &error))
+  if (!mu_vm_name_validate (argv[1], &error))
     return mu_command_fail (error);
   /* Checked now, so a broken runner is reported at install, not at boot. */
   runner = mu_runner_load (argv[2], &error);
@@ -147,7 +159,8 @@ mu_command_start (int argc, char **argv)
   g_autoptr (MuVmState) state = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *current = NULL;
-  const char *name;
+  const char *name = NULL;
+  int status;
 
   g_option_context_set_summary (
     context, "Start the VM NAME (recorded with `microvm-user install`) in the background:\n"
@@ -157,14 +170,9 @@ mu_command_start (int argc, char **argv)
              "it with `microvm-user run` in a terminal, or ask for a polkit rule.");
   if (!mu_command_parse (context, &argc, &argv))
     return 2;
-  if (argc != 2)
-    {
-      g_printerr ("microvm-user start: give one VM name; see --help\n");
-      return 2;
-    }
-  name = argv[1];
-  if (!check_name (name, &error))
-    return mu_command_fail (error);
+  status = take_name ("start", argc, argv, &name);
+  if (status != 0)
+    return status;
   state = mu_vm_state_new (name);
   current = mu_vm_state_get_link (state, "current");
   if (current == NULL)
@@ -201,20 +209,16 @@ mu_command_status (int argc, char **argv)
   g_autofree char *current = NULL;
   g_autofree char *booted = NULL;
   gboolean running;
-  const char *name;
+  const char *name = NULL;
+  int status;
 
   g_option_context_set_summary (context, "Show whether the VM NAME runs, which runner it uses, "
                                          "and its systemd unit's state.");
   if (!mu_command_parse (context, &argc, &argv))
     return 2;
-  if (argc != 2)
-    {
-      g_printerr ("microvm-user status: give one VM name; see --help\n");
-      return 2;
-    }
-  name = argv[1];
-  if (!check_name (name, &error))
-    return mu_command_fail (error);
+  status = take_name ("status", argc, argv, &name);
+  if (status != 0)
+    return status;
   state = mu_vm_state_new (name);
   current = mu_vm_state_get_link (state, "current");
   if (current == NULL && !g_file_test (state->state_dir, G_FILE_TEST_IS_DIR))

@@ -38,42 +38,10 @@ replace_with_symlink (const char *runner, const char *file, const char *target)
   g_assert_cmpint (symlink (target, path), ==, 0);
 }
 
-/* @commands ("run", "inspect") both fail with @message, in a line a
- * terminal shows as it is (no control characters), and no tap was made;
- * unless @helper_asked, the helper was never even started. */
-static void
-check_refused_by (const char *runner, const char *const *commands, const char *message,
-                  gboolean helper_asked)
-{
-  g_autofree char *binary = mh_test_microvm_user ();
-
-  for (gsize i = 0; commands[i] != NULL; i++)
-    {
-      g_autofree char *output = NULL;
-      int status = mh_test_run_as ("alice", &output,
-                                   (const char *const[]){ binary, commands[i], runner, NULL });
-
-      g_test_message ("%s: %s", commands[i], output);
-      g_assert_cmpint (status, ==, 1);
-      if (strstr (output, message) == NULL)
-        g_error ("%s said \"%s\", not \"%s\"", commands[i], output, message);
-      g_assert_cmpuint (strlen (output), <, 600);
-      for (const char *p = output; *p != '\0'; p++)
-        if ((unsigned char) *p < 0x20 && *p != '\n')
-          g_error ("%s printed control character 0x%02x: %s", commands[i], *p, output);
-    }
-  if (!helper_asked)
-    g_assert_cmpint (mh_test_helper_pid (), ==, 0);
-  {
-    g_autofree char *taps = mh_test_kernel_taps ();
-    g_assert_cmpstr (taps, ==, "");
-  }
-}
-
 static void
 check_refused (const char *runner, const char *const *commands, const char *message)
 {
-  check_refused_by (runner, commands, message, FALSE);
+  mh_test_assert_runner_refused (runner, commands, message, FALSE);
 }
 
 static const char *const run_and_inspect[] = { "run", "inspect", NULL };
@@ -165,8 +133,8 @@ test_many_taps (void)
   g_test_message ("%u tap names, %zu bytes", count, lines->len);
   g_assert_cmpuint (count, >, 16000);
   mh_test_write_file (runner, "share/microvm/tap-interfaces", lines->str, 0644);
-  check_refused_by (runner, (const char *const[]){ "run", NULL }, "more than the limit of 32",
-                    TRUE);
+  mh_test_assert_runner_refused (runner, (const char *const[]){ "run", NULL },
+                                 "more than the limit of 32", TRUE);
 }
 
 static void

@@ -200,3 +200,32 @@ mh_test_finish_full_vm (GSubprocess *frontend, const char *output, int expected_
   g_assert_false (g_file_test (booted_link, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (current_link, G_FILE_TEST_IS_SYMLINK));
 }
+
+void
+mh_test_assert_runner_refused (const char *runner, const char *const *commands, const char *message,
+                               gboolean helper_asked)
+{
+  g_autofree char *binary = mh_test_microvm_user ();
+  g_autofree char *taps = NULL;
+
+  for (gsize i = 0; commands[i] != NULL; i++)
+    {
+      g_autofree char *output = NULL;
+      int status = mh_test_run_as ("alice", &output,
+                                   (const char *const[]){ binary, commands[i], runner, NULL });
+
+      g_test_message ("%s: %s", commands[i], output);
+      g_assert_cmpint (status, ==, 1);
+      if (strstr (output, message) == NULL)
+        g_error ("%s said \"%s\", not \"%s\"", commands[i], output, message);
+      g_assert_cmpuint (strlen (output), <, 600);
+      for (const char *p = output; *p != '\0'; p++)
+        if ((unsigned char) *p < 0x20 && *p != '\n')
+          g_error ("%s printed control character 0x%02x: %s", commands[i], *p, output);
+    }
+  if (!helper_asked)
+    g_assert_cmpint (mh_test_helper_pid (), ==, 0);
+  taps = mh_test_kernel_taps ();
+  g_assert_cmpstr (taps, ==, "");
+  g_assert_cmpuint (mh_test_count_processes ("virtiofsd", -1), ==, 0);
+}

@@ -32,6 +32,12 @@ char *mh_test_microvm_user (void);
 GSubprocess *mh_test_start_run (const char *user, const char *runner, const char *output,
                                 const char *extra);
 char *mh_test_state_dir (const char *user, const char *name);
+/* Each of @commands (e.g. "run", "inspect") on @runner, as alice, fails
+ * with @message in one short line a terminal shows as it is (no control
+ * characters), and nothing is left: no tap, no virtiofsd; unless
+ * @helper_asked, the helper was never even started. */
+void mh_test_assert_runner_refused (const char *runner, const char *const *commands,
+                                    const char *message, gboolean helper_asked);
 /* No tap of @taps, no virtiofsd, no fake hypervisor left (waits a little). */
 void mh_test_assert_nothing_left (const char *const *taps);
 /* Starts the full runner as alice and checks everything is in place. */

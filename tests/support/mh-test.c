@@ -463,10 +463,11 @@ mh_test_helper_wait_gone (void)
   }
 }
 
-void
-mh_test_helper_set_config (const char *text)
+/* The start-helper script reads these files at each start. */
+static void
+write_sandbox_file (const char *name, const char *text)
 {
-  g_autofree char *path = g_build_filename (sandbox_dir (), "helper.conf", NULL);
+  g_autofree char *path = g_build_filename (sandbox_dir (), name, NULL);
   g_autoptr (GError) error = NULL;
 
   g_file_set_contents (path, text, -1, &error);
@@ -474,23 +475,21 @@ mh_test_helper_set_config (const char *text)
 }
 
 void
+mh_test_helper_set_config (const char *text)
+{
+  write_sandbox_file ("helper.conf", text);
+}
+
+void
 mh_test_helper_set_args (const char *args)
 {
-  g_autofree char *path = g_build_filename (sandbox_dir (), "helper.args", NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, args, -1, &error);
-  g_assert_no_error (error);
+  write_sandbox_file ("helper.args", args);
 }
 
 void
 mh_test_helper_set_env (const char *lines)
 {
-  g_autofree char *path = g_build_filename (sandbox_dir (), "helper.env", NULL);
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, lines, -1, &error);
-  g_assert_no_error (error);
+  write_sandbox_file ("helper.env", lines);
 }
 
 char *
