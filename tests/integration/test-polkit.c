@@ -499,10 +499,10 @@ test_frontend_advice_without_a_prompt (void)
   write_runner_file (runner, "bin/microvm-run", "#!/bin/sh\nexit 0\n", 0755);
   write_runner_file (runner, "share/microvm/tap-interfaces", "vm-adv0\n", 0644);
 
-  g_assert_cmpint (mh_test_run_as ("carol", &no_ask,
-                                   (const char *const[]){ binary, "run", "--no-ask-password",
-                                                          runner, NULL }),
-                   ==, 1);
+  g_assert_cmpint (
+    mh_test_run_as ("carol", &no_ask,
+                    (const char *const[]){ binary, "run", "--no-ask-password", runner, NULL }),
+    ==, 1);
   g_test_message ("with --no-ask-password: %s", no_ask);
   g_assert_nonnull (strstr (no_ask, "microvm-user: cannot create the taps: not authorized: polkit "
                                     "wants a password for that, and --no-ask-password forbids "
