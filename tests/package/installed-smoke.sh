@@ -174,7 +174,7 @@ as_user alice bash -c 'source /usr/share/bash-completion/completions/microvm-use
 # Debian's zsh finds it in its default fpath, fish in its vendor directory.
 as_user alice zsh -f -c 'autoload -Uz compinit && compinit -u -D && (( $+_comps[microvm-user] ))' ||
     die "zsh does not find the installed completion for microvm-user in its default fpath"
-offered=$(as_user alice fish --no-config -c 'complete -C "microvm-user st"' | cut -f1 | sort | tr '\n' ' ')
+offered=$(as_user alice fish -c 'complete -C "microvm-user st"' | cut -f1 | sort | tr '\n' ' ')
 [[ "$offered" == "start status stop " ]] || die "fish completes 'microvm-user st' with '$offered'"
 ok "the bash, zsh and fish completions load from their installed places"
 
