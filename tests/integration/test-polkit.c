@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "mh-test-pci.h"
+#include "mh-test-runner.h"
 #include "mh-test.h"
 
 /* ------------------------------------------------------------------ */
@@ -491,8 +492,7 @@ test_frontend_advice_without_a_prompt (void)
 {
   g_autofree char *home = mh_test_home ("carol");
   g_autofree char *runner = g_build_filename (home, "microvm-qemu-advice", NULL);
-  g_autofree char *binary =
-    g_build_filename (g_getenv ("MH_BUILD_ROOT"), "frontend", "microvm-user", NULL);
+  g_autofree char *binary = mh_test_microvm_user ();
   g_autofree char *no_ask = NULL;
   g_autofree char *no_terminal = NULL;
 
