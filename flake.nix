@@ -46,7 +46,12 @@
       # a normal user; see nix/tests/nixos.nix).
       checks = forAllSystems (pkgs: {
         package = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
-        nixos = pkgs.testers.runNixOSTest (import ./nix/tests/nixos.nix { inherit self nixpkgs microvm; });
+        nixos = pkgs.testers.runNixOSTest (
+          import ./nix/tests/nixos.nix {
+            inherit self nixpkgs microvm;
+            inherit (pkgs.stdenv.hostPlatform) system;
+          }
+        );
       });
     };
 }

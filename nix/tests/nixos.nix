@@ -18,6 +18,7 @@
   self,
   nixpkgs,
   microvm,
+  system,
 }:
 { lib, ... }:
 let
@@ -26,7 +27,7 @@ let
   # The demo's guest, as a microvm.nix NixOS guest: the same checks as
   # examples/demo/guest/init.
   guest = nixpkgs.lib.nixosSystem {
-    system = "x86_64-linux";
+    inherit system;
     modules = [
       microvm.nixosModules.microvm
       (
