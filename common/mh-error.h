@@ -30,6 +30,13 @@ typedef enum {
 GQuark mh_error_quark (void);
 GQuark mh_errno_error_quark (void);
 
+/* Fixed phrases of the two NotAuthorized messages that mean "polkit wants
+ * a password and nobody could be asked".  The helper's messages carry them
+ * with advice for a caller speaking D-Bus directly (busctl); microvm-user
+ * recognises them and gives advice for its own options instead. */
+#define MH_AUTH_NO_INTERACTION_PHRASE "did not allow interactive authorization"
+#define MH_AUTH_NO_AGENT_PHRASE "no polkit agent answered"
+
 /* The D-Bus error name for @code, e.g. "org.microvm.Helper1.Error.Busy". */
 const char *mh_error_dbus_name (MhError code);
 

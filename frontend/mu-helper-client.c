@@ -1,5 +1,7 @@
 #include "mu-helper-client.h"
 
+#include <string.h>
+
 #include "mh-error.h"
 #include "mu-error.h"
 
@@ -79,9 +81,33 @@ mu_helper_client_set_closed_func (MuHelperClient *client, MuHelperClosedFunc fun
   client->closed_data = user_data;
 }
 
-/* One sentence for whatever went wrong talking to the helper. */
+/* When polkit wants a password that nobody could be asked for, the
+ * helper's message advises a caller speaking D-Bus directly (busctl);
+ * microvm-user says instead what fits its own options and situation. */
+static const char *
+no_password_advice (MuHelperClient *client)
+{
+  if (!client->interactive)
+    return "polkit wants a password for that, and --no-ask-password forbids asking (`microvm-user "
+           "start` and microvm@.service run with it): run the VM with `microvm-user run` in a "
+           "terminal, where it asks, or ask an administrator for a polkit rule (see "
+           "microvm-helperd(8))";
+  return "polkit wants a password for that and nothing could ask for it: run microvm-user in a "
+         "terminal (it asks there) or in a desktop session (its polkit agent asks), or ask an "
+         "administrator for a polkit rule (see microvm-helperd(8))";
+}
+
+/* Steps on the way out never ask: the helper undoes them by itself when
+ * this connection closes (the taps and devices are leased to it). */
+#define CLEANUP_ADVICE                                                                       \
+  "polkit wants a password for that, which microvm-user never asks for while stopping; the " \
+  "helper does it by itself when microvm-user exits"
+
+/* One sentence for whatever went wrong talking to the helper; @advice (or
+ * NULL: the helper's own) replaces the helper's advice when polkit wanted a
+ * password nobody could give. */
 static void
-translate_error (GError **error, const char *doing)
+translate_error (GError **error, const char *doing, const char *advice)
 {
   GError *old = *error;
   g_autofree char *remote = g_dbus_error_get_remote_error (old);
@@ -92,6 +118,10 @@ translate_error (GError **error, const char *doing)
                  "cannot %s: microvm-helperd is not installed (no D-Bus service %s on the system "
                  "bus); install microvm-helper and reload the bus",
                  doing, HELPER_NAME);
+  else if (advice != NULL && g_error_matches (old, MH_ERROR, MH_ERROR_NOT_AUTHORIZED) &&
+           (strstr (old->message, MH_AUTH_NO_INTERACTION_PHRASE) != NULL ||
+            strstr (old->message, MH_AUTH_NO_AGENT_PHRASE) != NULL))
+    g_set_error (error, MU_ERROR, MU_ERROR_HELPER, "cannot %s: not authorized: %s", doing, advice);
   else
     {
       g_dbus_error_strip_remote_error (old);
@@ -124,7 +154,7 @@ on_list_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (reply == NULL)
     {
       g_ptr_array_unref (names);
-      translate_error (&error, "list your taps");
+      translate_error (&error, "list your taps", NULL);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -165,7 +195,7 @@ on_create_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (reply == NULL)
     {
       g_array_unref (ifindexes);
-      translate_error (&error, "create the taps");
+      translate_error (&error, "create the taps", g_task_get_task_data (task));
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -183,6 +213,7 @@ mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names, gb
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   GVariantBuilder taps;
 
+  g_task_set_task_data (task, (gpointer) no_password_advice (client), NULL);
   g_variant_builder_init (&taps, G_VARIANT_TYPE ("a(sa{sv})"));
   for (guint i = 0; i < names->len; i++)
     {
@@ -225,7 +256,7 @@ on_delete_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autofree char *doing =
         g_strdup_printf ("delete the tap %s", (const char *) g_task_get_task_data (task));
-      translate_error (&error, doing);
+      translate_error (&error, doing, CLEANUP_ADVICE);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -256,6 +287,7 @@ mu_helper_client_delete_tap_finish (MuHelperClient *client, GAsyncResult *result
  * error messages ("bind the PCI device 0000:01:00.0"). */
 typedef struct {
   char *doing;
+  const char *advice; /* for translate_error */
   gboolean missing_is_success;
 } SimpleCall;
 
@@ -285,7 +317,7 @@ on_simple_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (reply == NULL)
     {
-      translate_error (&error, call->doing);
+      translate_error (&error, call->doing, call->advice);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -305,11 +337,11 @@ simple_call (MuHelperClient *client, const char *method, GVariant *args,
                           task);
 }
 
-static SimpleCall *simple_call_new (gboolean missing_is_success, const char *format, ...)
-  G_GNUC_PRINTF (2, 3);
+static SimpleCall *simple_call_new (gboolean missing_is_success, const char *advice,
+                                    const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static SimpleCall *
-simple_call_new (gboolean missing_is_success, const char *format, ...)
+simple_call_new (gboolean missing_is_success, const char *advice, const char *format, ...)
 {
   SimpleCall *call = g_new0 (SimpleCall, 1);
   va_list args;
@@ -317,6 +349,7 @@ simple_call_new (gboolean missing_is_success, const char *format, ...)
   va_start (args, format);
   call->doing = g_strdup_vprintf (format, args);
   va_end (args);
+  call->advice = advice;
   call->missing_is_success = missing_is_success;
   return call;
 }
@@ -326,8 +359,8 @@ mu_helper_client_list_pci_async (MuHelperClient *client, GAsyncReadyCallback cal
                                  gpointer user_data)
 {
   simple_call (client, "ListPciDevices", NULL, G_VARIANT_TYPE ("(a(sa{sv}))"),
-               G_DBUS_CALL_FLAGS_NONE, simple_call_new (FALSE, "list your PCI devices"), callback,
-               user_data);
+               G_DBUS_CALL_FLAGS_NONE, simple_call_new (FALSE, NULL, "list your PCI devices"),
+               callback, user_data);
 }
 
 GPtrArray *
@@ -355,9 +388,11 @@ mu_helper_client_bind_pci_async (MuHelperClient *client, const char *address,
 
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&options, "{sv}", "release_on_disconnect", g_variant_new_boolean (TRUE));
-  simple_call (client, "BindPciDevice", g_variant_new ("(sa{sv})", address, &options),
-               G_VARIANT_TYPE ("(s)"), call_flags (client),
-               simple_call_new (FALSE, "bind the PCI device %s", address), callback, user_data);
+  simple_call (
+    client, "BindPciDevice", g_variant_new ("(sa{sv})", address, &options), G_VARIANT_TYPE ("(s)"),
+    call_flags (client),
+    simple_call_new (FALSE, no_password_advice (client), "bind the PCI device %s", address),
+    callback, user_data);
 }
 
 char *
@@ -378,7 +413,8 @@ mu_helper_client_release_pci_async (MuHelperClient *client, const char *address,
 {
   simple_call (client, "ReleasePciDevice", g_variant_new ("(s)", address), NULL,
                G_DBUS_CALL_FLAGS_NONE,
-               simple_call_new (TRUE, "give back the PCI device %s", address), callback, user_data);
+               simple_call_new (TRUE, CLEANUP_ADVICE, "give back the PCI device %s", address),
+               callback, user_data);
 }
 
 gboolean
@@ -393,10 +429,11 @@ void
 mu_helper_client_set_memlock_async (MuHelperClient *client, guint64 bytes,
                                     GAsyncReadyCallback callback, gpointer user_data)
 {
-  simple_call (
-    client, "SetMemlockLimit", g_variant_new ("(t)", bytes), NULL, call_flags (client),
-    simple_call_new (FALSE, "raise the locked-memory limit to %" G_GUINT64_FORMAT " bytes", bytes),
-    callback, user_data);
+  simple_call (client, "SetMemlockLimit", g_variant_new ("(t)", bytes), NULL, call_flags (client),
+               simple_call_new (FALSE, no_password_advice (client),
+                                "raise the locked-memory limit to %" G_GUINT64_FORMAT " bytes",
+                                bytes),
+               callback, user_data);
 }
 
 gboolean

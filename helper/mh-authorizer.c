@@ -139,8 +139,10 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
       else if (!check->interactive)
         return_not_authorized (
           task,
-          "not authorized: %s needs authentication, but the call did not allow interactive "
-          "authorization (with busctl, add --allow-interactive-authorization=yes)",
+          "not authorized: %s needs authentication, but the call " MH_AUTH_NO_INTERACTION_PHRASE
+          "; make the call with that flag (busctl sets it unless told "
+          "--allow-interactive-authorization=no; gdbus call needs --interactive), or ask an "
+          "administrator for a polkit rule",
           check->action_id);
       else
         {
@@ -156,8 +158,11 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
   else if (polkit_authorization_result_get_is_challenge (result))
     return_not_authorized (
       task,
-      "not authorized: %s needs authentication and no polkit agent answered; run it from a "
-      "desktop session, or start pkttyagent in this terminal",
+      "not authorized: %s needs authentication and " MH_AUTH_NO_AGENT_PHRASE
+      " for the calling process; call from a desktop session (its agent asks), or in a text "
+      "terminal make the calling process the one a text agent is registered for (pkttyagent "
+      "binds to its parent process: see \"Calling it with busctl\" in microvm-helperd(8)), or ask "
+      "an administrator for a polkit rule",
       check->action_id);
   else
     return_not_authorized (task,

@@ -49,6 +49,7 @@ static char *opt_runtime_dir = NULL;
 static char *opt_sysfs_root = NULL;
 static char *opt_dev_root = NULL;
 static gboolean opt_version;
+static gboolean opt_check_config;
 
 static const GOptionEntry option_entries[] = {
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log debug messages too", NULL },
@@ -68,6 +69,10 @@ static const GOptionEntry option_entries[] = {
     "TEST ONLY: find vfio group devices below DIR instead of /dev; never used by the installed "
     "service",
     "DIR" },
+  { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
+    "Check the configuration file (--config or the default) and exit: 0 if the helper would "
+    "start with it",
+    NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL },
 };
@@ -193,6 +198,24 @@ main (int argc, char **argv)
   if (opt_version)
     {
       g_print ("microvm-helperd %s\n", MH_VERSION);
+      return EXIT_SUCCESS;
+    }
+  /* Needs no privilege: an administrator (or a NixOS build) checks a file
+   * before installing it. */
+  if (opt_check_config)
+    {
+      const char *path = opt_config != NULL ? opt_config : MH_CONFIG_FILE;
+
+      config = mh_config_load (path, &error);
+      if (config == NULL)
+        {
+          g_printerr ("microvm-helperd: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        g_print ("microvm-helperd: %s does not exist: the built-in defaults apply\n", path);
+      else
+        g_print ("microvm-helperd: %s: the helper would start with this configuration\n", path);
       return EXIT_SUCCESS;
     }
   if (opt_verbose)

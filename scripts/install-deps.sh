@@ -16,11 +16,15 @@ build_packages=(
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
 # veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
-# fake PCI world (test-only), pci.ids for the device names polkit is told.
+# fake PCI world (test-only), pci.ids for the device names polkit is told;
+# zsh and fish run the generated shell completions; nix-bin
+# (nix-instantiate) parses and evaluates the Nix files (flake, package,
+# NixOS module) as far as that works without nixpkgs.
 test_packages=(
     dbus-daemon polkitd iproute2 util-linux procps clang-format
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
+    zsh fish nix-bin
 )
 # The demo microVM (examples/demo): qemu runs it (qemu-system-x86 brings
 # qemu-system-common with the C virtiofsd and qemu-system-data with the

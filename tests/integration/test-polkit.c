@@ -6,8 +6,9 @@
  * identities; then it answers as a real agent would after a correct
  * password (root may send AuthenticationAgentResponse2, which is what
  * polkit-agent-helper-1 does after PAM), or dismisses the prompt.
- * The last case drives microvm-user's own terminal agent through a pty,
- * with dave's password checked by PAM for real. */
+ * The terminal cases drive microvm-user's own terminal agent, and the
+ * README's busctl recipe run as written, through a pty, with dave's
+ * password checked by PAM for real. */
 #define POLKIT_AGENT_I_KNOW_API_IS_SUBJECT_TO_CHANGE
 #include <polkit/polkit.h>
 #include <polkitagent/polkitagent.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "mh-test-pci.h"
+#include "mh-test-runner.h"
 #include "mh-test.h"
 
 /* ------------------------------------------------------------------ */
@@ -396,6 +398,133 @@ test_wrong_password_in_the_terminal (void)
   close (master);
 }
 
+/* The first ```sh block after @marker in the README, exactly as a reader
+ * would copy it. */
+static char *
+readme_block (const char *marker)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("MH_SOURCE_ROOT"), "README.md", NULL);
+  g_autofree char *readme = NULL;
+  const char *start, *end;
+
+  g_assert_true (g_file_get_contents (path, &readme, NULL, NULL));
+  start = strstr (readme, marker);
+  g_assert_nonnull (start);
+  start = strstr (start, "```sh\n");
+  g_assert_nonnull (start);
+  start += strlen ("```sh\n");
+  end = strstr (start, "```\n");
+  g_assert_nonnull (end);
+  return g_strndup (start, (gsize) (end - start));
+}
+
+/* Runs @script with bash as carol in a terminal; returns the pid. */
+static GPid
+run_script_in_terminal (const char *name, const char *script, int *master)
+{
+  g_autofree char *home = mh_test_home ("carol");
+  g_autofree char *path = g_build_filename (home, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, script, -1, NULL));
+  g_assert_cmpint (chmod (path, 0644), ==, 0);
+  return mh_test_spawn_in_terminal ("carol", (const char *const[]){ "bash", path, NULL }, master);
+}
+
+static void
+test_readme_busctl_recipe (void)
+{
+  g_autofree char *recipe = readme_block ("(/polkit/readme-busctl-recipe)");
+  g_autoptr (GString) seen = g_string_new (NULL);
+  int master;
+  GPid pid;
+
+  g_test_message ("the README's recipe:\n%s", recipe);
+  g_assert_nonnull (strstr (recipe, "busctl call"));
+  /* carol has no rule: polkit wants dave's password, typed in the terminal. */
+  pid = run_script_in_terminal ("readme-recipe.sh", recipe, &master);
+  if (!mh_test_terminal_wait (master, seen, "Password: ", 20000))
+    g_error ("no password prompt; the terminal showed:\n%s", seen->str);
+  g_assert_nonnull (strstr (seen->str, "Authentication is required to create the network "
+                                       "interface vm-web for a virtual machine"));
+  g_assert_false (mh_test_iface_exists ("vm-web"));
+  mh_test_terminal_type_secret (master, "dave-test-password\n");
+  if (!mh_test_terminal_wait (master, seen, "si \"vm-web\" ", 20000))
+    g_error ("busctl did not print its reply; the terminal showed:\n%s", seen->str);
+  g_test_message ("the terminal showed:\n%s", seen->str);
+  g_assert_cmpint (mh_test_wait_pid (pid, 20000), ==, 0);
+  g_assert_cmpint (mh_test_iface_attr_int ("vm-web", "owner"), ==, MH_TEST_UID_CAROL);
+  /* The agent ended with busctl. */
+  g_assert_true (mh_test_wait_no_process ("pkttyagent", 5000));
+  close (master);
+}
+
+/* The recipe the README used to give: an agent registered for the shell
+ * (and waited for) is not asked about busctl's call, and the helper says
+ * what to do instead. */
+static void
+test_agent_beside_busctl_is_not_asked (void)
+{
+  g_autoptr (GString) seen = g_string_new (NULL);
+  int master;
+  GPid pid;
+
+  pid = run_script_in_terminal (
+    "beside.sh",
+    "read -r < <(setpriv --pdeathsig TERM pkttyagent --process $$ --notify-fd 1)\n"
+    "busctl call org.microvm.Helper1 /org/microvm/Helper1 org.microvm.Helper1 CreateTap "
+    "'sa{sv}' vm-beside 0\n",
+    &master);
+  g_assert_true (mh_test_terminal_wait (master, seen, "microvm-helperd(8)", 20000));
+  g_test_message ("the terminal showed:\n%s", seen->str);
+  g_assert_nonnull (strstr (seen->str, "no polkit agent answered for the calling process"));
+  g_assert_null (strstr (seen->str, "Password: "));
+  g_assert_cmpint (mh_test_wait_pid (pid, 20000), ==, 1);
+  g_assert_false (mh_test_iface_exists ("vm-beside"));
+  g_assert_true (mh_test_wait_no_process ("pkttyagent", 5000));
+  close (master);
+}
+
+/* microvm-user gives advice about itself, not busctl's, when polkit wants a
+ * password nobody can type: with --no-ask-password, and without a
+ * terminal (no agent of its own, no desktop agent). */
+static void
+test_frontend_advice_without_a_prompt (void)
+{
+  g_autofree char *home = mh_test_home ("carol");
+  g_autofree char *runner = g_build_filename (home, "microvm-qemu-advice", NULL);
+  g_autofree char *binary = mh_test_microvm_user ();
+  g_autofree char *no_ask = NULL;
+  g_autofree char *no_terminal = NULL;
+
+  write_runner_file (runner, "bin/microvm-run", "#!/bin/sh\nexit 0\n", 0755);
+  write_runner_file (runner, "share/microvm/tap-interfaces", "vm-adv0\n", 0644);
+
+  g_assert_cmpint (
+    mh_test_run_as ("carol", &no_ask,
+                    (const char *const[]){ binary, "run", "--no-ask-password", runner, NULL }),
+    ==, 1);
+  g_test_message ("with --no-ask-password: %s", no_ask);
+  g_assert_nonnull (strstr (no_ask, "microvm-user: cannot create the taps: not authorized: polkit "
+                                    "wants a password for that, and --no-ask-password forbids "
+                                    "asking"));
+  g_assert_nonnull (strstr (no_ask, "`microvm-user run` in a terminal"));
+
+  g_assert_cmpint (
+    mh_test_run_as ("carol", &no_terminal, (const char *const[]){ binary, "run", runner, NULL }),
+    ==, 1);
+  g_test_message ("without a terminal: %s", no_terminal);
+  g_assert_nonnull (strstr (no_terminal, "microvm-user: cannot create the taps: not authorized: "
+                                         "polkit wants a password for that and nothing could ask "
+                                         "for it"));
+
+  /* Neither speaks of busctl's options or of pkttyagent. */
+  g_assert_null (strstr (no_ask, "busctl"));
+  g_assert_null (strstr (no_ask, "allow-interactive"));
+  g_assert_null (strstr (no_terminal, "busctl"));
+  g_assert_null (strstr (no_terminal, "pkttyagent"));
+  g_assert_false (mh_test_iface_exists ("vm-adv0"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -409,6 +538,11 @@ main (int argc, char **argv)
   g_test_add_func ("/polkit/prompt-for-a-pci-device", test_prompt_for_a_pci_device);
   g_test_add_func ("/polkit/frontend-asks-in-the-terminal", test_frontend_asks_in_the_terminal);
   g_test_add_func ("/polkit/wrong-password-in-the-terminal", test_wrong_password_in_the_terminal);
+  g_test_add_func ("/polkit/readme-busctl-recipe", test_readme_busctl_recipe);
+  g_test_add_func ("/polkit/agent-beside-busctl-is-not-asked",
+                   test_agent_beside_busctl_is_not_asked);
+  g_test_add_func ("/polkit/frontend-advice-without-a-prompt",
+                   test_frontend_advice_without_a_prompt);
 
   return g_test_run ();
 }

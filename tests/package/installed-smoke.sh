@@ -41,6 +41,9 @@ installed_paths=(
     /usr/share/man/man1/microvm-user.1.gz
     /usr/lib/systemd/user/microvm@.service
     /usr/share/bash-completion/completions/microvm-user
+    /usr/share/zsh/vendor-completions/_microvm-user
+    /usr/share/fish/vendor_completions.d/microvm-user.fish
+    /usr/lib/sysusers.d/microvm-helper.conf
 )
 
 as_user() { # as_user NAME COMMAND...: the test users of mh-sandbox
@@ -168,7 +171,25 @@ ok "the installed man pages render"
 
 as_user alice bash -c 'source /usr/share/bash-completion/completions/microvm-user && complete -p microvm-user' \
     >/dev/null || die "the installed bash completion does not register microvm-user"
-ok "the bash completion loads"
+# Debian's zsh finds it in its default fpath, fish in its vendor directory.
+as_user alice zsh -f -c 'autoload -Uz compinit && compinit -u -D && (( $+_comps[microvm-user] ))' ||
+    die "zsh does not find the installed completion for microvm-user in its default fpath"
+offered=$(as_user alice fish -c 'complete -C "microvm-user st"' | cut -f1 | sort | tr '\n' ' ')
+[[ "$offered" == "start status stop " ]] || die "fish completes 'microvm-user st' with '$offered'"
+ok "the bash, zsh and fish completions load from their installed places"
+
+# The group the example rules name: dpkg ran systemd-sysusers for it (the
+# sandbox's group file has it already, so check the call), and the
+# installed file creates it on a system that lacks it.
+grep -q "systemd-sysusers.*microvm-helper.conf" /var/lib/dpkg/info/microvm-helper.postinst ||
+    die "the postinst does not run systemd-sysusers for microvm-helper.conf"
+sysusers_root=$(mktemp -d)
+mkdir "$sysusers_root/etc"
+systemd-sysusers --root="$sysusers_root" /usr/lib/sysusers.d/microvm-helper.conf >/dev/null 2>&1 ||
+    die "systemd-sysusers refuses the installed microvm-helper.conf"
+grep -q '^microvm:x:[0-9]*:$' "$sysusers_root/etc/group" || die "microvm-helper.conf does not create the group microvm"
+rm -rf "$sysusers_root"
+ok "the group microvm is created by the installed sysusers.d file"
 
 units=$(systemd-analyze verify --man=no /lib/systemd/system/microvm-helperd.service 2>&1) &&
     [[ -z "$units" ]] || die "systemd-analyze verify of the installed unit: $units"
