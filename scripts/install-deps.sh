@@ -16,9 +16,10 @@ build_packages=(
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
 # veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
-# fake PCI world (test-only), pci.ids for the device names polkit is told.
+# fake PCI world (test-only), pci.ids for the device names polkit is told;
+# binutils' nm for the import-circle check (tests/check-imports.py).
 test_packages=(
-    dbus-daemon polkitd iproute2 util-linux procps clang-format
+    dbus-daemon polkitd iproute2 util-linux procps clang-format binutils
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
 )
