@@ -1,7 +1,7 @@
 /* The sequencer of `microvm-user run`: the life of one VM, top to bottom.
  *
- *   prepare    checks (mu-preflight.c); the state directory and its run
- *              lock; the stop channel; the helper connection
+ *   prepare    checks (mu-preflight.c); the VM's name and taps claimed
+ *              (mu-tap-hold.c); the stop channel; the helper connection
  *   start      the phases of start_phases[] in order, each in its own file
  *              and reporting back to on_phase_done(), which starts the next
  *   run        until the hypervisor exits or a stop is asked for
@@ -25,6 +25,7 @@
 #include "mu-run-hypervisor.h"
 #include "mu-run-shares.h"
 #include "mu-run-taps.h"
+#include "mu-tap-hold.h"
 
 typedef enum {
   STEP_STARTING,
@@ -38,6 +39,7 @@ typedef struct {
   MuRunner *runner;
   const MuRunOptions *options;
   MuVmState *state;
+  gboolean claimed; /* the taps' record is ours to drop */
   GMainLoop *loop;
   Step step;
   guint next_phase;
@@ -295,8 +297,9 @@ prepare (Run *run, const char *name, GError **error)
   run->shares =
     mu_run_shares_new (runner, run->state->state_dir, virtiofsd, run->options->socket_timeout_s);
   run->hypervisor = mu_run_hypervisor_new (runner, run->state, run->options);
-  if (!mu_vm_state_prepare (run->state, error) || !mu_vm_state_lock (run->state, error))
+  if (!mu_tap_hold_claim (run->state, runner->taps, error))
     return FALSE;
+  run->claimed = TRUE;
   /* `current` keeps the path as given (a `result` symlink), so that after a
    * rebuild `list` can tell the running system is outdated. */
   current = g_canonicalize_filename (runner->given_path, NULL);
@@ -336,6 +339,8 @@ run_clear (Run *run)
   /* Closing our bus connection ends the leases: anything the helper made
    * for this run and we could not delete is removed now. */
   g_clear_pointer (&run->helper, mu_helper_client_free);
+  if (run->claimed)
+    mu_tap_hold_release (run->state);
   /* Releases the run lock, last. */
   g_clear_pointer (&run->state, mu_vm_state_free);
   g_clear_pointer (&run->loop, g_main_loop_unref);
