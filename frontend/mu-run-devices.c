@@ -13,9 +13,8 @@ struct _MuRunDevices {
   GPtrArray *bound; /* ours: given back at the end */
   guint next;
   gboolean releasing;
-  int pending; /* give-backs under way */
-  MuRunReportFunc report;
-  gpointer report_data;
+  MuRunReport started;
+  MuRunCountdown released; /* give-backs under way */
 };
 
 MuRunDevices *
@@ -54,11 +53,11 @@ on_memlock_raised (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (!raised)
     {
-      mu_run_report (&devices->report, devices->report_data, g_steal_pointer (&error));
+      mu_run_report (&devices->started, g_steal_pointer (&error));
       return;
     }
   mu_progress ("locked-memory limit raised to %" G_GUINT64_FORMAT " bytes", devices->memlock);
-  mu_run_report (&devices->report, devices->report_data, NULL);
+  mu_run_report (&devices->started, NULL);
 }
 
 /* The hypervisor inherits our RLIMIT_MEMLOCK: raise it through the helper
@@ -70,12 +69,12 @@ ensure_memlock (MuRunDevices *devices)
 
   if (getrlimit (RLIMIT_MEMLOCK, &current) == 0 && current.rlim_cur == RLIM_INFINITY)
     {
-      mu_run_report (&devices->report, devices->report_data, NULL);
+      mu_run_report (&devices->started, NULL);
       return;
     }
   if (devices->memlock == 0)
     {
-      mu_run_report (&devices->report, devices->report_data,
+      mu_run_report (&devices->started,
                      g_error_new (MU_ERROR, MU_ERROR_USAGE,
                                   "PCI passthrough pins all of the VM's memory, and your "
                                   "locked-memory limit is %llu bytes: give --memlock=SIZE (the "
@@ -87,7 +86,7 @@ ensure_memlock (MuRunDevices *devices)
     }
   if (current.rlim_cur >= devices->memlock)
     {
-      mu_run_report (&devices->report, devices->report_data, NULL);
+      mu_run_report (&devices->started, NULL);
       return;
     }
   mu_progress ("asking microvm-helperd to raise the locked-memory limit to %" G_GUINT64_FORMAT
@@ -111,7 +110,7 @@ on_device_bound (GObject *source, GAsyncResult *result, gpointer user_data)
     return; /* abandoned; the lease gives it back */
   if (group == NULL)
     {
-      mu_run_report (&devices->report, devices->report_data, g_steal_pointer (&error));
+      mu_run_report (&devices->started, g_steal_pointer (&error));
       return;
     }
   if (!g_ptr_array_find_with_equal_func (devices->held, address, g_str_equal, NULL))
@@ -147,7 +146,7 @@ on_devices_listed (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (devices->held == NULL)
     {
-      mu_run_report (&devices->report, devices->report_data, g_steal_pointer (&error));
+      mu_run_report (&devices->started, g_steal_pointer (&error));
       return;
     }
   bind_next (devices);
@@ -156,11 +155,10 @@ on_devices_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 mu_run_devices_start (MuRunDevices *devices, MuRunReportFunc func, gpointer user_data)
 {
-  devices->report = func;
-  devices->report_data = user_data;
+  mu_run_report_to (&devices->started, func, user_data);
   if (devices->runner->pci_devices->len == 0)
     {
-      mu_run_report (&devices->report, devices->report_data, NULL);
+      mu_run_report (&devices->started, NULL);
       return;
     }
   devices->next = 0;
@@ -171,14 +169,6 @@ mu_run_devices_start (MuRunDevices *devices, MuRunReportFunc func, gpointer user
 /* Release */
 
 static void
-release_step_done (MuRunDevices *devices)
-{
-  if (--devices->pending > 0)
-    return;
-  mu_run_report (&devices->report, devices->report_data, NULL);
-}
-
-static void
 on_device_released (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   MuRunDevices *devices = user_data;
@@ -186,16 +176,14 @@ on_device_released (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!mu_helper_client_release_pci_finish (devices->helper, result, &error))
     mu_warning ("%s; the helper gives it back when this program exits", error->message);
-  release_step_done (devices);
+  mu_run_countdown_step_done (&devices->released);
 }
 
 void
 mu_run_devices_release (MuRunDevices *devices, MuRunReportFunc func, gpointer user_data)
 {
   devices->releasing = TRUE;
-  devices->report = func;
-  devices->report_data = user_data;
-  devices->pending = 1; /* released at the end of this function */
+  mu_run_countdown_begin (&devices->released, func, user_data);
   if (devices->bound->len > 0)
     {
       g_autofree char *names = mu_join_names (devices->bound);
@@ -203,10 +191,10 @@ mu_run_devices_release (MuRunDevices *devices, MuRunReportFunc func, gpointer us
       mu_progress ("giving back the PCI devices bound for this run (%s)", names);
       for (guint i = 0; i < devices->bound->len; i++)
         {
-          devices->pending++;
+          mu_run_countdown_add (&devices->released);
           mu_helper_client_release_pci_async (devices->helper, devices->bound->pdata[i],
                                               on_device_released, devices);
         }
     }
-  release_step_done (devices);
+  mu_run_countdown_step_done (&devices->released);
 }

@@ -31,13 +31,10 @@ struct _MuRunShares {
   guint ready_poll;
   guint ready_interval_ms;
   gint64 ready_deadline;
-  MuRunReportFunc ready;
-  MuRunReportFunc failed;
-  gpointer user_data;
+  MuRunReport ready;
+  MuRunReport failed;
   /* The stop: virtiofsd processes still exiting. */
-  int pending;
-  MuRunReportFunc stopped;
-  gpointer stopped_data;
+  MuRunCountdown stopped;
 };
 
 static void
@@ -130,7 +127,7 @@ on_virtiofsd_exited (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (share->restarts >= MU_RUN_SHARES_MAX_RESTARTS)
     {
-      mu_run_report (&shares->failed, shares->user_data,
+      mu_run_report (&shares->failed,
                      g_error_new (MU_ERROR, MU_ERROR_CHILD,
                                   "virtiofsd for the share %s keeps exiting (it %s, %u "
                                   "restarts in %d s); see its messages above; stopping "
@@ -171,10 +168,9 @@ spawn_virtiofsd (Share *share)
                                    mu_virtiofsd_child_flags (shares->virtiofsd), &error);
   if (share->process == NULL)
     {
-      mu_run_report (&shares->failed, shares->user_data,
-                     g_error_new (MU_ERROR, MU_ERROR_CHILD,
-                                  "cannot start virtiofsd for the share %s: %s", share->share->tag,
-                                  error->message));
+      mu_run_report (&shares->failed, g_error_new (MU_ERROR, MU_ERROR_CHILD,
+                                                   "cannot start virtiofsd for the share %s: %s",
+                                                   share->share->tag, error->message));
       return;
     }
   g_clear_object (&share->cancellable);
@@ -213,7 +209,7 @@ on_ready_poll (gpointer user_data)
           schedule_ready_poll (shares);
           return G_SOURCE_REMOVE;
         }
-      mu_run_report (&shares->ready, shares->user_data,
+      mu_run_report (&shares->ready,
                      g_error_new (MU_ERROR, MU_ERROR_CHILD,
                                   "virtiofsd for the share %s did not open its socket %s "
                                   "within %u s; see its messages above",
@@ -223,7 +219,7 @@ on_ready_poll (gpointer user_data)
     }
   if (shares->shares->len > 0)
     mu_progress ("every virtiofsd socket is listening");
-  mu_run_report (&shares->ready, shares->user_data, NULL);
+  mu_run_report (&shares->ready, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -231,9 +227,8 @@ void
 mu_run_shares_start (MuRunShares *shares, MuRunReportFunc ready, MuRunReportFunc failed,
                      gpointer user_data)
 {
-  shares->ready = ready;
-  shares->failed = failed;
-  shares->user_data = user_data;
+  mu_run_report_to (&shares->ready, ready, user_data);
+  mu_run_report_to (&shares->failed, failed, user_data);
   for (guint i = 0; i < shares->runner->shares->len; i++)
     {
       const MuShare *spec = shares->runner->shares->pdata[i];
@@ -246,7 +241,7 @@ mu_run_shares_start (MuRunShares *shares, MuRunReportFunc ready, MuRunReportFunc
       g_ptr_array_add (shares->shares, share);
       if (g_mkdir_with_parents (source, 0755) < 0)
         {
-          mu_run_report (&shares->ready, shares->user_data,
+          mu_run_report (&shares->ready,
                          g_error_new (MU_ERROR, MU_ERROR_ENVIRONMENT,
                                       "cannot create the directory %s shared as %s: %s", source,
                                       spec->tag, g_strerror (errno)));
@@ -279,14 +274,6 @@ typedef struct {
   guint kill_source;
 } Stopping;
 
-static void
-stop_step_done (MuRunShares *shares)
-{
-  if (--shares->pending > 0)
-    return;
-  mu_run_report (&shares->stopped, shares->stopped_data, NULL);
-}
-
 static gboolean
 on_virtiofsd_stop_timeout (gpointer user_data)
 {
@@ -308,7 +295,7 @@ on_virtiofsd_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
     g_source_remove (stopping->kill_source);
   g_object_unref (stopping->process);
   g_free (stopping);
-  stop_step_done (shares);
+  mu_run_countdown_step_done (&shares->stopped);
 }
 
 static void
@@ -322,7 +309,7 @@ stop_virtiofsd (MuRunShares *shares, Share *share)
   if (share->process == NULL)
     return;
   g_cancellable_cancel (share->cancellable);
-  shares->pending++;
+  mu_run_countdown_add (&shares->stopped);
   stopping = g_new0 (Stopping, 1);
   stopping->shares = shares;
   stopping->process = g_steal_pointer (&share->process);
@@ -336,15 +323,13 @@ void
 mu_run_shares_stop (MuRunShares *shares, MuRunReportFunc report, gpointer user_data)
 {
   shares->exits_expected = TRUE;
-  shares->ready = NULL;
-  shares->failed = NULL;
+  mu_run_report_to (&shares->ready, NULL, NULL);
+  mu_run_report_to (&shares->failed, NULL, NULL);
   if (shares->ready_poll != 0)
     g_source_remove (shares->ready_poll);
   shares->ready_poll = 0;
-  shares->stopped = report;
-  shares->stopped_data = user_data;
-  shares->pending = 1; /* released at the end of this function */
+  mu_run_countdown_begin (&shares->stopped, report, user_data);
   for (guint i = 0; i < shares->shares->len; i++)
     stop_virtiofsd (shares, shares->shares->pdata[i]);
-  stop_step_done (shares);
+  mu_run_countdown_step_done (&shares->stopped);
 }

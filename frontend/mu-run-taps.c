@@ -13,10 +13,9 @@ struct _MuRunTaps {
   GPtrArray *existing;         /* the user's already: left as they were */
   GPtrArray *created;          /* ours: deleted at the end */
   gboolean releasing;
-  MuRunReportFunc report;
-  gpointer report_data;
+  MuRunReport started;
   /* The release: deletions under way, and the wait for the bus. */
-  int pending;
+  MuRunCountdown released;
   guint reconnect_source;
   gint64 reconnect_deadline;
 };
@@ -61,7 +60,7 @@ on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
     return; /* abandoned meanwhile; the lease removes whatever was made */
   if (ifindexes == NULL)
     {
-      mu_run_report (&taps->report, taps->report_data, g_steal_pointer (&error));
+      mu_run_report (&taps->started, g_steal_pointer (&error));
       return;
     }
   for (guint i = 0; i < runner->taps->len; i++)
@@ -70,7 +69,7 @@ on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_add (taps->created, g_strdup (runner->taps->pdata[i]));
   mu_progress ("taps ready: %u made for this run, %u of yours reused", taps->created->len,
                runner->taps->len - taps->created->len);
-  mu_run_report (&taps->report, taps->report_data, NULL);
+  mu_run_report (&taps->started, NULL);
 }
 
 static void
@@ -86,7 +85,7 @@ on_taps_listed (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (taps->existing == NULL)
     {
-      mu_run_report (&taps->report, taps->report_data, g_steal_pointer (&error));
+      mu_run_report (&taps->started, g_steal_pointer (&error));
       return;
     }
   names = mu_join_names (runner->taps);
@@ -98,11 +97,10 @@ on_taps_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 mu_run_taps_start (MuRunTaps *taps, MuRunReportFunc func, gpointer user_data)
 {
-  taps->report = func;
-  taps->report_data = user_data;
+  mu_run_report_to (&taps->started, func, user_data);
   if (taps->runner->taps->len == 0)
     {
-      mu_run_report (&taps->report, taps->report_data, NULL);
+      mu_run_report (&taps->started, NULL);
       return;
     }
   mu_helper_client_list_taps_async (taps->helper, on_taps_listed, taps);
@@ -110,14 +108,6 @@ mu_run_taps_start (MuRunTaps *taps, MuRunReportFunc func, gpointer user_data)
 
 /* ------------------------------------------------------------------ */
 /* Release */
-
-static void
-release_step_done (MuRunTaps *taps)
-{
-  if (--taps->pending > 0)
-    return;
-  mu_run_report (&taps->report, taps->report_data, NULL);
-}
 
 static void
 on_tap_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -130,7 +120,7 @@ on_tap_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
     mu_warning ("%s; the helper removes it when this program exits", error->message);
   else if (taps->reconnected != NULL)
     mu_progress ("the taps are gone");
-  release_step_done (taps);
+  mu_run_countdown_step_done (&taps->released);
 }
 
 static void
@@ -141,7 +131,7 @@ delete_created (MuRunTaps *taps, MuHelperClient *client)
   mu_progress ("deleting the taps made for this run (%s)", names);
   for (guint i = 0; i < taps->created->len; i++)
     {
-      taps->pending++;
+      mu_run_countdown_add (&taps->released);
       mu_helper_client_delete_tap_async (client, taps->created->pdata[i], on_tap_deleted, taps);
     }
 }
@@ -166,7 +156,7 @@ on_reconnect_attempt (gpointer user_data)
       taps->reconnected = client;
       delete_created (taps, client);
     }
-  release_step_done (taps);
+  mu_run_countdown_step_done (&taps->released);
   return G_SOURCE_REMOVE;
 }
 
@@ -174,9 +164,7 @@ void
 mu_run_taps_release (MuRunTaps *taps, gboolean bus_lost, MuRunReportFunc func, gpointer user_data)
 {
   taps->releasing = TRUE;
-  taps->report = func;
-  taps->report_data = user_data;
-  taps->pending = 1; /* released at the end of this function */
+  mu_run_countdown_begin (&taps->released, func, user_data);
   if (taps->created->len > 0)
     {
       if (bus_lost)
@@ -184,12 +172,12 @@ mu_run_taps_release (MuRunTaps *taps, gboolean bus_lost, MuRunReportFunc func, g
           /* Our connection is gone with the old bus; a new helper deletes
            * leases of the old bus when it starts, and asking for the taps
            * on the new bus is what starts it. */
-          taps->pending++;
+          mu_run_countdown_add (&taps->released);
           taps->reconnect_deadline = g_get_monotonic_time () + RECONNECT_TIMEOUT_S * G_USEC_PER_SEC;
           taps->reconnect_source = g_timeout_add (100, on_reconnect_attempt, taps);
         }
       else
         delete_created (taps, taps->helper);
     }
-  release_step_done (taps);
+  mu_run_countdown_step_done (&taps->released);
 }

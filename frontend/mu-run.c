@@ -54,7 +54,7 @@ typedef struct {
   MuRunShares *shares;
   MuRunHypervisor *hypervisor;
 
-  int pending; /* phases still giving back what they hold */
+  MuRunCountdown teardown; /* phases still giving back what they hold */
   int exit_code;
   GError *error;
 } Run;
@@ -245,16 +245,22 @@ on_bus_closed (gpointer user_data)
 /* Teardown: the hypervisor has exited (or never started) */
 
 static void
-on_teardown_step_done (GError *error, gpointer user_data)
+on_teardown_done (GError *error, gpointer user_data)
+{
+  Run *run = user_data;
+
+  mu_vm_state_remove_link (run->state, "booted");
+  run->step = STEP_DONE;
+  g_main_loop_quit (run->loop);
+}
+
+static void
+on_phase_released (GError *error, gpointer user_data)
 {
   Run *run = user_data;
 
   g_clear_error (&error);
-  if (--run->pending > 0)
-    return;
-  mu_vm_state_remove_link (run->state, "booted");
-  run->step = STEP_DONE;
-  g_main_loop_quit (run->loop);
+  mu_run_countdown_step_done (&run->teardown);
 }
 
 static void
@@ -263,19 +269,19 @@ begin_teardown (Run *run)
   if (run->step == STEP_TEARDOWN || run->step == STEP_DONE)
     return;
   run->step = STEP_TEARDOWN;
-  run->pending = 1; /* released at the end of this function */
+  mu_run_countdown_begin (&run->teardown, on_teardown_done, run);
 
-  run->pending++;
-  mu_run_shares_stop (run->shares, on_teardown_step_done, run);
+  mu_run_countdown_add (&run->teardown);
+  mu_run_shares_stop (run->shares, on_phase_released, run);
   /* Not over a lost bus: a new helper gives the devices back itself. */
   if (!run->bus_lost)
     {
-      run->pending++;
-      mu_run_devices_release (run->devices, on_teardown_step_done, run);
+      mu_run_countdown_add (&run->teardown);
+      mu_run_devices_release (run->devices, on_phase_released, run);
     }
-  run->pending++;
-  mu_run_taps_release (run->taps, run->bus_lost, on_teardown_step_done, run);
-  on_teardown_step_done (NULL, run);
+  mu_run_countdown_add (&run->teardown);
+  mu_run_taps_release (run->taps, run->bus_lost, on_phase_released, run);
+  mu_run_countdown_step_done (&run->teardown);
 }
 
 /* ------------------------------------------------------------------ */

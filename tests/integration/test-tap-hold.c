@@ -61,31 +61,46 @@ assert_other_vm_untouched (void)
   g_assert_false (g_file_test (report, G_FILE_TEST_EXISTS));
 }
 
+/* @data is the command that must refuse: "run" (in the terminal) or
+ * "start" (no user manager in the sandbox: in the background, so it must
+ * refuse before it hands the VM over).  Then the first VM stops, the
+ * other one runs through the same command, and nothing is left. */
 static void
-test_run_refused_while_held (void)
+test_refused_while_held (gconstpointer data)
 {
+  const char *command = data;
+  gboolean start = g_str_equal (command, "start");
   g_autofree char *output = mh_test_user_path ("alice", "frontend.log");
   g_autoptr (GSubprocess) frontend = mh_test_start_full_vm (output);
   g_autofree char *runner = mh_test_make_runner (&other_spec);
   g_autofree char *binary = mh_test_microvm_user ();
   g_autofree char *other_state = mh_test_state_dir ("alice", "other");
-  g_autofree char *refused = NULL;
-  g_autofree char *status = NULL;
-  g_autofree char *second = NULL;
-  g_autoptr (GSubprocess) after = NULL;
-  g_autofree char *after_output = mh_test_user_path ("alice", "other.log");
   g_autofree char *other_report = mh_test_report_path ("other");
   g_autofree char *full_report = mh_test_report_path ("full");
+  g_autofree char *other_output = mh_test_user_path ("alice", "other.log");
+  g_autofree char *said = NULL, *refused = NULL, *status = NULL, *log = NULL;
+  const char *argument = start ? "other" : runner;
+  g_autoptr (GSubprocess) other = NULL;
 
+  if (start)
+    g_assert_cmpint (
+      mh_test_run_as ("alice", &said,
+                      (const char *const[]){ binary, "install", "other", runner, NULL }),
+      ==, 0);
   g_assert_cmpint (
-    mh_test_run_as ("alice", &refused, (const char *const[]){ binary, "run", runner, NULL }), ==,
-    1);
-  g_test_message ("the second run said: %s", refused);
+    mh_test_run_as ("alice", &refused, (const char *const[]){ binary, command, argument, NULL }),
+    ==, 1);
+  g_test_message ("%s said: %s", command, refused);
   g_assert_nonnull (strstr (refused, "microvm-user: the tap vm-f1 is held by the VM full, which "
                                      "is running"));
   g_assert_nonnull (strstr (refused, "`microvm-user stop full`"));
-  /* Refused before anything: not even the VM's state directory. */
-  g_assert_false (g_file_test (other_state, G_FILE_TEST_EXISTS));
+  if (start)
+    {
+      g_autofree char *console = g_build_filename (other_state, "console.log", NULL);
+      g_assert_false (g_file_test (console, G_FILE_TEST_EXISTS));
+    }
+  else /* refused before anything: not even the VM's state directory */
+    g_assert_false (g_file_test (other_state, G_FILE_TEST_EXISTS));
   assert_other_vm_untouched ();
   assert_full_vm_taps_intact ();
 
@@ -95,62 +110,34 @@ test_run_refused_while_held (void)
     0);
   g_assert_nonnull (strstr (status, "taps:     vm-f0 vm-f1\n"));
 
-  /* The first VM still runs as before and stops cleanly. */
+  /* The first VM ran on undisturbed and stops cleanly. */
   g_assert_false (mh_test_file_contains (full_report, "error"));
   g_subprocess_send_signal (frontend, SIGINT);
   mh_test_finish_full_vm (frontend, output, 0);
 
   /* Now that it is gone, the tap is free for the other VM. */
-  after = mh_test_start_run ("alice", runner, after_output, NULL);
+  other = mh_test_spawn_as ("alice", other_output,
+                            (const char *const[]){ binary, command, argument, NULL });
   if (!mh_test_wait_file_contains (other_report, "ready\n", 15000))
     {
-      g_file_get_contents (after_output, &second, NULL, NULL);
-      g_error ("the other VM did not start once the tap was free:\n%s", second);
+      g_file_get_contents (other_output, &log, NULL, NULL);
+      g_error ("the other VM did not start once the tap was free:\n%s", log);
     }
   g_assert_true (mh_test_file_contains (other_report, "tap vm-f1 ok\n"));
-  g_subprocess_send_signal (after, SIGTERM);
-  g_assert_cmpint (mh_test_wait_exit (after, 30000), ==, 0);
-  mh_test_assert_nothing_left ((const char *const[]){ "vm-o0", "vm-f0", "vm-f1", NULL });
-}
+  if (start)
+    {
+      g_autofree char *stopped = NULL;
 
-static void
-test_start_refused_while_held (void)
-{
-  g_autofree char *output = mh_test_user_path ("alice", "frontend.log");
-  g_autoptr (GSubprocess) frontend = mh_test_start_full_vm (output);
-  g_autofree char *runner = mh_test_make_runner (&other_spec);
-  g_autofree char *binary = mh_test_microvm_user ();
-  g_autofree char *other_state = mh_test_state_dir ("alice", "other");
-  g_autofree char *console = g_build_filename (other_state, "console.log", NULL);
-  g_autofree char *other_report = mh_test_report_path ("other");
-  g_autofree char *installed = NULL, *refused = NULL, *started = NULL, *stopped = NULL;
-
-  g_assert_cmpint (
-    mh_test_run_as ("alice", &installed,
-                    (const char *const[]){ binary, "install", "other", runner, NULL }),
-    ==, 0);
-  /* No user manager in the sandbox: `start` would run it in the
-   * background; it refuses first, in the terminal. */
-  g_assert_cmpint (
-    mh_test_run_as ("alice", &refused, (const char *const[]){ binary, "start", "other", NULL }), ==,
-    1);
-  g_test_message ("start said: %s", refused);
-  g_assert_nonnull (strstr (refused, "microvm-user: the tap vm-f1 is held by the VM full, which "
-                                     "is running"));
-  g_assert_false (g_file_test (console, G_FILE_TEST_EXISTS));
-  assert_other_vm_untouched ();
-  assert_full_vm_taps_intact ();
-
-  g_subprocess_send_signal (frontend, SIGTERM);
-  mh_test_finish_full_vm (frontend, output, 0);
-
-  g_assert_cmpint (
-    mh_test_run_as ("alice", &started, (const char *const[]){ binary, "start", "other", NULL }), ==,
-    0);
-  g_assert_true (mh_test_wait_file_contains (other_report, "ready\n", 15000));
-  g_assert_cmpint (
-    mh_test_run_as ("alice", &stopped, (const char *const[]){ binary, "stop", "other", NULL }), ==,
-    0);
+      g_assert_cmpint (mh_test_wait_exit (other, 30000), ==, 0);
+      g_assert_cmpint (
+        mh_test_run_as ("alice", &stopped, (const char *const[]){ binary, "stop", "other", NULL }),
+        ==, 0);
+    }
+  else
+    {
+      g_subprocess_send_signal (other, SIGTERM);
+      g_assert_cmpint (mh_test_wait_exit (other, 30000), ==, 0);
+    }
   mh_test_assert_nothing_left ((const char *const[]){ "vm-o0", "vm-f0", "vm-f1", NULL });
 }
 
@@ -238,8 +225,8 @@ main (int argc, char **argv)
 {
   mh_test_init (&argc, &argv);
 
-  g_test_add_func ("/tap-hold/run-refused-while-held", test_run_refused_while_held);
-  g_test_add_func ("/tap-hold/start-refused-while-held", test_start_refused_while_held);
+  g_test_add_data_func ("/tap-hold/run-refused-while-held", "run", test_refused_while_held);
+  g_test_add_data_func ("/tap-hold/start-refused-while-held", "start", test_refused_while_held);
   g_test_add_func ("/tap-hold/two-runs-at-once", test_two_runs_at_once);
 
   return g_test_run ();
