@@ -76,8 +76,10 @@ static void begin_teardown (Run *run);
 /* Failure: the one path */
 
 /* Keeps the first error (it becomes the frontend's message and status),
- * then gets the run out: a start is abandoned, a running VM stopped.
- * @why, when given, is said first, as a stop request says it. */
+ * then gets the run out.  A phase that fails to start (@why NULL) ends
+ * the start quietly: its error says it all.  A failure that can come
+ * while the VM runs gives @why, and is a stop request: it says why, then
+ * abandons the start or powers the VM off, as the step requires. */
 static void
 run_fail (Run *run, GError *error, const char *why)
 {
@@ -87,8 +89,8 @@ run_fail (Run *run, GError *error, const char *why)
     g_error_free (error);
   if (run->exit_code == 0)
     run->exit_code = 1;
-  if (why != NULL || run->step != STEP_STARTING)
-    request_stop (run, why != NULL ? why : "failed");
+  if (why != NULL)
+    request_stop (run, why);
   else
     begin_teardown (run);
 }
