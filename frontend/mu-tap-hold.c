@@ -1,6 +1,7 @@
 #include "mu-tap-hold.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -118,10 +119,14 @@ mu_tap_hold_check (const char *name, GPtrArray *taps, GError **error)
   return TRUE;
 }
 
+/* Replaced whole (a reader never sees half of it), but not synced to
+ * disk: a record means nothing once its run lock is gone, and an fsync
+ * would cost the start about 10 ms. */
 static gboolean
 write_record (MuVmState *state, GPtrArray *taps, GError **error)
 {
   g_autofree char *path = record_path (state->name);
+  g_autofree char *temporary = g_strdup_printf ("%s.new", path);
   g_autoptr (GString) text = g_string_new (NULL);
 
   if (taps->len == 0)
@@ -131,8 +136,16 @@ write_record (MuVmState *state, GPtrArray *taps, GError **error)
     }
   for (guint i = 0; i < taps->len; i++)
     g_string_append_printf (text, "%s\n", (const char *) taps->pdata[i]);
-  return g_file_set_contents_full (path, text->str, (gssize) text->len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  if (!g_file_set_contents_full (temporary, text->str, (gssize) text->len, G_FILE_SET_CONTENTS_NONE,
+                                 0600, error))
+    return FALSE;
+  if (rename (temporary, path) < 0)
+    {
+      int errsv = errno;
+      unlink (temporary);
+      return mh_set_errno_error (error, errsv, "replace %s", path);
+    }
+  return TRUE;
 }
 
 gboolean
