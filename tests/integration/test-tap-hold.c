@@ -141,6 +141,38 @@ test_refused_while_held (gconstpointer data)
   mh_test_assert_nothing_left ((const char *const[]){ "vm-o0", "vm-f0", "vm-f1", NULL });
 }
 
+/* A frontend killed with SIGKILL leaves its record behind, but the record
+ * holds nothing once its run lock is gone: the tap is free again. */
+static void
+test_killed_holder_holds_nothing (void)
+{
+  g_autofree char *output = mh_test_user_path ("alice", "frontend.log");
+  g_autoptr (GSubprocess) frontend = mh_test_start_full_vm (output);
+  g_autofree char *runner = mh_test_make_runner (&other_spec);
+  g_autofree char *record = NULL;
+  g_autofree char *full_state = mh_test_state_dir ("alice", "full");
+  g_autofree char *other_output = mh_test_user_path ("alice", "other.log");
+  g_autofree char *other_report = mh_test_report_path ("other");
+  g_autofree char *log = NULL;
+  g_autoptr (GSubprocess) other = NULL;
+
+  g_subprocess_force_exit (frontend);
+  mh_test_wait_exit (frontend, 5000);
+  mh_test_assert_nothing_left ((const char *const[]){ "vm-f0", "vm-f1", NULL });
+  record = g_build_filename (full_state, "held-taps", NULL);
+  g_assert_true (mh_test_file_contains (record, "vm-f1\n"));
+
+  other = mh_test_start_run ("alice", runner, other_output, NULL);
+  if (!mh_test_wait_file_contains (other_report, "ready\n", 15000))
+    {
+      g_file_get_contents (other_output, &log, NULL, NULL);
+      g_error ("the tap of a killed VM stayed held:\n%s", log);
+    }
+  g_subprocess_send_signal (other, SIGTERM);
+  g_assert_cmpint (mh_test_wait_exit (other, 30000), ==, 0);
+  mh_test_assert_nothing_left ((const char *const[]){ "vm-o0", "vm-f1", NULL });
+}
+
 /* Two runs of VMs sharing vm-r0 started at once, while the test holds
  * the user's tap lock: neither gets past the check (the helper is not
  * even started) until the lock is free; then exactly one runs and the
@@ -227,6 +259,7 @@ main (int argc, char **argv)
 
   g_test_add_data_func ("/tap-hold/run-refused-while-held", "run", test_refused_while_held);
   g_test_add_data_func ("/tap-hold/start-refused-while-held", "start", test_refused_while_held);
+  g_test_add_func ("/tap-hold/killed-holder-holds-nothing", test_killed_holder_holds_nothing);
   g_test_add_func ("/tap-hold/two-runs-at-once", test_two_runs_at_once);
 
   return g_test_run ();
