@@ -1,5 +1,5 @@
-/* The checks `microvm-user run` makes before it starts anything or asks
- * the helper for anything: each failure is one sentence saying what to do. */
+#include "mu-preflight.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,7 +8,6 @@
 
 #include "mu-error.h"
 #include "mu-output.h"
-#include "mu-run-private.h"
 
 static gboolean
 check_socket_path (const MuShare *share, GError **error)
@@ -29,11 +28,11 @@ check_socket_path (const MuShare *share, GError **error)
 }
 
 gboolean
-mu_run_preflight (Run *run, GError **error)
+mu_run_preflight (MuRunner *runner, const MuRunOptions *options, MuVirtiofsd **virtiofsd,
+                  GError **error)
 {
-  MuRunner *runner = run->runner;
-
-  if (getuid () == 0 && !run->options->allow_root)
+  *virtiofsd = NULL;
+  if (getuid () == 0 && !options->allow_root)
     {
       g_set_error (error, MU_ERROR, MU_ERROR_USAGE,
                    "refusing to run a VM as root: microvm-user exists to run VMs as an ordinary "
@@ -77,9 +76,8 @@ mu_run_preflight (Run *run, GError **error)
       return FALSE;
   if (runner->shares->len > 0)
     {
-      run->virtiofsd =
-        mu_virtiofsd_find (run->options->virtiofsd, run->options->configured_virtiofsd, error);
-      if (run->virtiofsd == NULL)
+      *virtiofsd = mu_virtiofsd_find (options->virtiofsd, options->configured_virtiofsd, error);
+      if (*virtiofsd == NULL)
         return FALSE;
     }
   return TRUE;

@@ -1,164 +1,200 @@
-/* PCI devices for `microvm-user run`: each bound to vfio-pci by the helper
- * and leased to our bus connection, then the locked-memory limit the
- * hypervisor needs (passthrough pins all guest RAM), then the shares.  At
- * the end, after the hypervisor has let go of them, they are given back. */
+#include "mu-run-devices.h"
+
 #include <sys/resource.h>
 
 #include "mu-error.h"
 #include "mu-output.h"
-#include "mu-run-private.h"
 
-static void bind_next (Run *run);
+struct _MuRunDevices {
+  MuRunner *runner;
+  MuHelperClient *helper; /* the run's, borrowed */
+  guint64 memlock;
+  GPtrArray *held;  /* the user's already: left as they were */
+  GPtrArray *bound; /* ours: given back at the end */
+  guint next;
+  gboolean releasing;
+  MuRunReport started;
+  MuRunCountdown released; /* give-backs under way */
+};
+
+MuRunDevices *
+mu_run_devices_new (MuRunner *runner, MuHelperClient *helper, guint64 memlock)
+{
+  MuRunDevices *devices = g_new0 (MuRunDevices, 1);
+
+  devices->runner = runner;
+  devices->helper = helper;
+  devices->memlock = memlock;
+  devices->bound = g_ptr_array_new_with_free_func (g_free);
+  return devices;
+}
+
+void
+mu_run_devices_free (MuRunDevices *devices)
+{
+  if (devices == NULL)
+    return;
+  g_clear_pointer (&devices->held, g_ptr_array_unref);
+  g_clear_pointer (&devices->bound, g_ptr_array_unref);
+  g_free (devices);
+}
+
+/* ------------------------------------------------------------------ */
+/* Start */
 
 static void
 on_memlock_raised (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Run *run = user_data;
+  MuRunDevices *devices = user_data;
   g_autoptr (GError) error = NULL;
+  gboolean raised = mu_helper_client_set_memlock_finish (devices->helper, result, &error);
 
-  if (!mu_helper_client_set_memlock_finish (run->helper, result, &error))
+  if (devices->releasing)
+    return;
+  if (!raised)
     {
-      if (run->phase != PHASE_STARTING)
-        return;
-      mu_run_fail (run, g_steal_pointer (&error));
-      mu_run_begin_teardown (run);
+      mu_run_report (&devices->started, g_steal_pointer (&error));
       return;
     }
-  if (run->phase != PHASE_STARTING)
-    return;
-  mu_progress ("locked-memory limit raised to %" G_GUINT64_FORMAT " bytes", run->options->memlock);
-  mu_run_start_shares (run);
+  mu_progress ("locked-memory limit raised to %" G_GUINT64_FORMAT " bytes", devices->memlock);
+  mu_run_report (&devices->started, NULL);
 }
 
 /* The hypervisor inherits our RLIMIT_MEMLOCK: raise it through the helper
  * when it is lower than what the user said the VM needs. */
 static void
-ensure_memlock (Run *run)
+ensure_memlock (MuRunDevices *devices)
 {
   struct rlimit current;
 
   if (getrlimit (RLIMIT_MEMLOCK, &current) == 0 && current.rlim_cur == RLIM_INFINITY)
     {
-      mu_run_start_shares (run);
+      mu_run_report (&devices->started, NULL);
       return;
     }
-  if (run->options->memlock == 0)
+  if (devices->memlock == 0)
     {
-      mu_run_fail (run, g_error_new (MU_ERROR, MU_ERROR_USAGE,
-                                     "PCI passthrough pins all of the VM's memory, and your "
-                                     "locked-memory limit is %llu bytes: give --memlock=SIZE (the "
-                                     "VM's memory plus 1 GiB per device, as libvirt counts, e.g. "
-                                     "--memlock=6G), or MemLock= in "
-                                     "~/.config/microvm/microvm-user.conf",
-                                     (unsigned long long) current.rlim_cur));
-      mu_run_begin_teardown (run);
+      mu_run_report (&devices->started,
+                     g_error_new (MU_ERROR, MU_ERROR_USAGE,
+                                  "PCI passthrough pins all of the VM's memory, and your "
+                                  "locked-memory limit is %llu bytes: give --memlock=SIZE (the "
+                                  "VM's memory plus 1 GiB per device, as libvirt counts, e.g. "
+                                  "--memlock=6G), or MemLock= in "
+                                  "~/.config/microvm/microvm-user.conf",
+                                  (unsigned long long) current.rlim_cur));
       return;
     }
-  if (current.rlim_cur >= run->options->memlock)
+  if (current.rlim_cur >= devices->memlock)
     {
-      mu_run_start_shares (run);
+      mu_run_report (&devices->started, NULL);
       return;
     }
   mu_progress ("asking microvm-helperd to raise the locked-memory limit to %" G_GUINT64_FORMAT
                " bytes",
-               run->options->memlock);
-  mu_helper_client_set_memlock_async (run->helper, run->options->memlock, on_memlock_raised, run);
+               devices->memlock);
+  mu_helper_client_set_memlock_async (devices->helper, devices->memlock, on_memlock_raised,
+                                      devices);
 }
+
+static void bind_next (MuRunDevices *devices);
 
 static void
 on_device_bound (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Run *run = user_data;
+  MuRunDevices *devices = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *group = mu_helper_client_bind_pci_finish (run->helper, result, &error);
-  const char *address = run->runner->pci_devices->pdata[run->next_device];
+  g_autofree char *group = mu_helper_client_bind_pci_finish (devices->helper, result, &error);
+  const char *address = devices->runner->pci_devices->pdata[devices->next];
 
-  if (run->phase != PHASE_STARTING)
+  if (devices->releasing)
     return; /* abandoned; the lease gives it back */
   if (group == NULL)
     {
-      mu_run_fail (run, g_steal_pointer (&error));
-      mu_run_begin_teardown (run);
+      mu_run_report (&devices->started, g_steal_pointer (&error));
       return;
     }
-  if (!g_ptr_array_find_with_equal_func (run->devices_held, address, g_str_equal, NULL))
-    g_ptr_array_add (run->devices_bound, g_strdup (address));
+  if (!g_ptr_array_find_with_equal_func (devices->held, address, g_str_equal, NULL))
+    g_ptr_array_add (devices->bound, g_strdup (address));
   mu_progress ("PCI device %s is yours: %s", address, group);
-  run->next_device++;
-  bind_next (run);
+  devices->next++;
+  bind_next (devices);
 }
 
 static void
-bind_next (Run *run)
+bind_next (MuRunDevices *devices)
 {
   const char *address;
 
-  if (run->next_device == run->runner->pci_devices->len)
+  if (devices->next == devices->runner->pci_devices->len)
     {
-      ensure_memlock (run);
+      ensure_memlock (devices);
       return;
     }
-  address = run->runner->pci_devices->pdata[run->next_device];
+  address = devices->runner->pci_devices->pdata[devices->next];
   mu_progress ("asking microvm-helperd for the PCI device %s", address);
-  mu_helper_client_bind_pci_async (run->helper, address, on_device_bound, run);
+  mu_helper_client_bind_pci_async (devices->helper, address, on_device_bound, devices);
 }
 
 static void
 on_devices_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Run *run = user_data;
+  MuRunDevices *devices = user_data;
   g_autoptr (GError) error = NULL;
 
-  run->devices_held = mu_helper_client_list_pci_finish (run->helper, result, &error);
-  if (run->phase != PHASE_STARTING)
+  devices->held = mu_helper_client_list_pci_finish (devices->helper, result, &error);
+  if (devices->releasing)
     return;
-  if (run->devices_held == NULL)
+  if (devices->held == NULL)
     {
-      mu_run_fail (run, g_steal_pointer (&error));
-      mu_run_begin_teardown (run);
+      mu_run_report (&devices->started, g_steal_pointer (&error));
       return;
     }
-  bind_next (run);
+  bind_next (devices);
 }
 
 void
-mu_run_start_devices (Run *run)
+mu_run_devices_start (MuRunDevices *devices, MuRunReportFunc func, gpointer user_data)
 {
-  if (run->phase != PHASE_STARTING)
-    return;
-  if (run->runner->pci_devices->len == 0)
+  mu_run_report_to (&devices->started, func, user_data);
+  if (devices->runner->pci_devices->len == 0)
     {
-      mu_run_start_shares (run);
+      mu_run_report (&devices->started, NULL);
       return;
     }
-  run->next_device = 0;
-  mu_helper_client_list_pci_async (run->helper, on_devices_listed, run);
+  devices->next = 0;
+  mu_helper_client_list_pci_async (devices->helper, on_devices_listed, devices);
 }
+
+/* ------------------------------------------------------------------ */
+/* Release */
 
 static void
 on_device_released (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Run *run = user_data;
+  MuRunDevices *devices = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!mu_helper_client_release_pci_finish (run->helper, result, &error))
+  if (!mu_helper_client_release_pci_finish (devices->helper, result, &error))
     mu_warning ("%s; the helper gives it back when this program exits", error->message);
-  mu_run_teardown_step_done (run);
+  mu_run_countdown_step_done (&devices->released);
 }
 
 void
-mu_run_release_devices (Run *run)
+mu_run_devices_release (MuRunDevices *devices, MuRunReportFunc func, gpointer user_data)
 {
-  g_autofree char *names = NULL;
-
-  if (run->devices_bound == NULL || run->devices_bound->len == 0)
-    return;
-  names = mu_join_names (run->devices_bound);
-  mu_progress ("giving back the PCI devices bound for this run (%s)", names);
-  for (guint i = 0; i < run->devices_bound->len; i++)
+  devices->releasing = TRUE;
+  mu_run_countdown_begin (&devices->released, func, user_data);
+  if (devices->bound->len > 0)
     {
-      run->pending++;
-      mu_helper_client_release_pci_async (run->helper, run->devices_bound->pdata[i],
-                                          on_device_released, run);
+      g_autofree char *names = mu_join_names (devices->bound);
+
+      mu_progress ("giving back the PCI devices bound for this run (%s)", names);
+      for (guint i = 0; i < devices->bound->len; i++)
+        {
+          mu_run_countdown_add (&devices->released);
+          mu_helper_client_release_pci_async (devices->helper, devices->bound->pdata[i],
+                                              on_device_released, devices);
+        }
     }
+  mu_run_countdown_step_done (&devices->released);
 }

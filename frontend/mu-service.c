@@ -15,6 +15,7 @@
 #include "mu-output.h"
 #include "mu-runner.h"
 #include "mu-state.h"
+#include "mu-tap-hold.h"
 #include "mu-user-manager.h"
 
 /* The one NAME argument of start and status: 0 with @name set, else the
@@ -188,6 +189,16 @@ mu_command_start (int argc, char **argv)
       g_set_error (&error, MU_ERROR, MU_ERROR_RUNNING, "the VM %s is already running", name);
       return mu_command_fail (error);
     }
+  /* The run checks again, under the lock; checked here too, so that a
+   * refusal is said here and not only in the journal of a unit that
+   * systemctl reported started.  A runner that does not load is the run's
+   * to report. */
+  {
+    g_autoptr (MuRunner) runner = mu_runner_load (current, NULL);
+
+    if (runner != NULL && !mu_tap_hold_check (name, runner->taps, &error))
+      return mu_command_fail (error);
+  }
   if (mu_user_manager_available ())
     {
       if (!mu_user_manager_call ("start", name, &error))
@@ -208,6 +219,7 @@ mu_command_status (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autofree char *current = NULL;
   g_autofree char *booted = NULL;
+  g_autoptr (GPtrArray) taps = NULL;
   gboolean running;
   const char *name = NULL;
   int status;
@@ -231,10 +243,19 @@ mu_command_status (int argc, char **argv)
     }
   running = mu_vm_is_running (name);
   booted = running ? mu_vm_state_get_link (state, "booted") : NULL;
+  taps = mu_tap_hold_list (name);
+  g_ptr_array_add (taps, NULL);
   printf ("%-10s%s\n", "name:", name);
   printf ("%-10s%s\n", "state:", running ? "running" : "stopped");
   printf ("%-10s%s\n", "current:", current != NULL ? current : "-");
   printf ("%-10s%s\n", "booted:", booted != NULL ? booted : "-");
+  if (taps->len > 1)
+    {
+      g_autofree char *names = g_strjoinv (" ", (char **) taps->pdata);
+      printf ("%-10s%s\n", "taps:", names);
+    }
+  else
+    printf ("%-10s%s\n", "taps:", "-");
   printf ("%-10s%s\n", "directory:", state->state_dir);
   if (mu_user_manager_available ())
     {

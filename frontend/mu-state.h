@@ -5,6 +5,7 @@
  *                 `result` symlink, so a rebuild shows up as "outdated")
  *     booted   -> the resolved runner that is running (removed at stop)
  *     lock     -> held (flock) by the frontend while the VM runs
+ *     held-taps   the taps the run holds (mu-tap-hold.h)
  *   $XDG_RUNTIME_DIR/microvm/NAME/control  the stop channel (a socket) */
 #pragma once
 

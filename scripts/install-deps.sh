@@ -20,8 +20,9 @@ build_packages=(
 # zsh and fish run the generated shell completions; nix-bin
 # (nix-instantiate) parses and evaluates the Nix files (flake, package,
 # NixOS module) as far as that works without nixpkgs.
+# binutils' nm for the import-circle check (tests/check-imports.py).
 test_packages=(
-    dbus-daemon polkitd iproute2 util-linux procps clang-format
+    dbus-daemon polkitd iproute2 util-linux procps clang-format binutils
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
     zsh fish nix-bin
