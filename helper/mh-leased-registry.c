@@ -198,8 +198,8 @@ compare_records (gconstpointer a, gconstpointer b)
 
 /* The records @keep accepts, sorted by key. */
 static GPtrArray *
-select_records (MhLeasedRegistry *registry, gboolean (*keep) (const MhLeasedRecord *, gconstpointer),
-                gconstpointer data)
+select_records (MhLeasedRegistry *registry,
+                gboolean (*keep) (const MhLeasedRecord *, gconstpointer), gconstpointer data)
 {
   GPtrArray *out = g_ptr_array_new ();
   GHashTableIter iter;

@@ -27,17 +27,17 @@ typedef enum {
 
 /* @key_name is what the kind calls its key ("name", "address"); the same
  * string is also reachable as ->key. */
-#define MH_LEASED_RECORD_FIELDS(key_name)                                                         \
-  union {                                                                                         \
-    char *key;                                                                                    \
-    char *key_name;                                                                               \
-  };                                                                                              \
-  guint32 uid; /* the holder */                                                                   \
-  MhLeasedState state;                                                                            \
-  char *lease_name;   /* unique bus name of the leasing connection, or NULL */                    \
-  char *lease_bus_id; /* the bus the lease name belongs to (names restart per bus) */             \
-  /* In memory only. */                                                                           \
-  gboolean busy;           /* a request is working on it */                                       \
+#define MH_LEASED_RECORD_FIELDS(key_name)                                             \
+  union {                                                                             \
+    char *key;                                                                        \
+    char *key_name;                                                                   \
+  };                                                                                  \
+  guint32 uid; /* the holder */                                                       \
+  MhLeasedState state;                                                                \
+  char *lease_name;   /* unique bus name of the leasing connection, or NULL */        \
+  char *lease_bus_id; /* the bus the lease name belongs to (names restart per bus) */ \
+  /* In memory only. */                                                               \
+  gboolean busy;           /* a request is working on it */                           \
   gboolean release_pending /* its lease ended while it was busy: release it when done */
 
 typedef struct {
