@@ -8,6 +8,7 @@
 
 #include "mh-error.h"
 #include "mh-fault.h"
+#include "mh-limits.h"
 #include "mh-pci-kernel.h"
 #include "mh-pci-kind.h"
 
@@ -149,6 +150,12 @@ mh_pci_service_check_bind (MhPciService *service, const MhPciInspection *inspect
   MhPciBindKind kind;
 
   return check_bind (service, inspection, uid, &kind, error);
+}
+
+gboolean
+mh_pci_service_check_memlock (MhPciService *service, guint64 bytes, GError **error)
+{
+  return mh_limits_check_memlock (mh_leased_service_get_config (service), bytes, error);
 }
 
 /* ------------------------------------------------------------------ */

@@ -50,6 +50,9 @@ void mh_pci_service_describe_async (MhPciService *service, const char *address,
 gboolean mh_pci_service_check_bind (MhPciService *service, const MhPciInspection *inspection,
                                     guint32 uid, GError **error);
 
+/* A memlock limit of @bytes is within MaxMemlock= ([PCI]). */
+gboolean mh_pci_service_check_memlock (MhPciService *service, guint64 bytes, GError **error);
+
 /* The holder the registry records for @address, if any. */
 #define mh_pci_service_lookup_holder mh_leased_service_lookup_holder
 

@@ -9,6 +9,7 @@
 
 #include "mh-error.h"
 #include "mh-fault.h"
+#include "mh-limits.h"
 #include "mh-tap-kind.h"
 #include "mh-tap-request.h"
 
@@ -97,24 +98,14 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
     }
 
   n_have = mh_tap_registry_count_for_uid (registry, uid);
-  if (n_have + n_new > config->max_taps_per_user)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
-                   "uid %u has %u taps and asks for %u more, over the limit of %u per user "
-                   "(MaxPerUser= in %s); delete taps it no longer uses",
-                   uid, n_have, n_new, config->max_taps_per_user, config->path);
-      return FALSE;
-    }
   n_total = mh_tap_registry_count (registry);
-  if (n_total + n_new > config->max_taps_total)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
-                   "the helper manages %u taps and %u more would exceed its limit of %u "
-                   "(MaxTotal= in %s)",
-                   n_total, n_new, config->max_taps_total, config->path);
-      return FALSE;
-    }
-  return TRUE;
+  return mh_limits_check_tap_count (config, uid, n_have, n_new, n_total, error);
+}
+
+gboolean
+mh_tap_service_check_batch_size (MhTapService *service, gsize n_asked, GError **error)
+{
+  return mh_limits_check_tap_batch (mh_leased_service_get_config (service), n_asked, error);
 }
 
 /* ------------------------------------------------------------------ */

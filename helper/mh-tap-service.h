@@ -46,6 +46,9 @@ MhTapService *mh_tap_service_new (const MhConfig *config, MhTapRegistry *registr
 gboolean mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requests,
                                       GError **error);
 
+/* A batch of @n_asked taps is within what one user may have. */
+gboolean mh_tap_service_check_batch_size (MhTapService *service, gsize n_asked, GError **error);
+
 /* Creates or reuses every tap of @requests for @caller, all or nothing.
  * Returns a GPtrArray of MhTapResult in request order. */
 void mh_tap_service_create_async (MhTapService *service, const MhCaller *caller,
