@@ -38,6 +38,7 @@
 #include "mh-pci-registry.h"
 #include "mh-pci-service.h"
 #include "mh-pci-sysfs.h"
+#include "mh-stub-authorizer.h"
 #include "mh-tap-service.h"
 
 #define MAX_CALLS 4

@@ -7,6 +7,7 @@
 #include "mh-dispatch.h"
 #include "mh-fake-tap-backend.h"
 #include "mh-leases.h"
+#include "mh-stub-authorizer.h"
 
 static GPtrArray *lines; /* the log lines that name CreateTaps */
 
