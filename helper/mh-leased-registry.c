@@ -24,6 +24,8 @@ mh_leased_record_clear (gpointer data)
 {
   MhLeasedRecord *record = data;
 
+  if (record->retry_source != 0)
+    g_source_remove (record->retry_source);
   g_free (record->key);
   g_free (record->lease_name);
   g_free (record->lease_bus_id);

@@ -27,18 +27,20 @@ typedef enum {
 
 /* @key_name is what the kind calls its key ("name", "address"); the same
  * string is also reachable as ->key. */
-#define MH_LEASED_RECORD_FIELDS(key_name)                                             \
-  union {                                                                             \
-    char *key;                                                                        \
-    char *key_name;                                                                   \
-  };                                                                                  \
-  guint32 uid; /* the holder */                                                       \
-  MhLeasedState state;                                                                \
-  char *lease_name;   /* unique bus name of the leasing connection, or NULL */        \
-  char *lease_bus_id; /* the bus the lease name belongs to (names restart per bus) */ \
-  /* In memory only. */                                                               \
-  gboolean busy;           /* a request is working on it */                           \
-  gboolean release_pending /* its lease ended while it was busy: release it when done */
+#define MH_LEASED_RECORD_FIELDS(key_name)                                                 \
+  union {                                                                                 \
+    char *key;                                                                            \
+    char *key_name;                                                                       \
+  };                                                                                      \
+  guint32 uid; /* the holder */                                                           \
+  MhLeasedState state;                                                                    \
+  char *lease_name;   /* unique bus name of the leasing connection, or NULL */            \
+  char *lease_bus_id; /* the bus the lease name belongs to (names restart per bus) */     \
+  /* In memory only. */                                                                   \
+  gboolean busy;            /* a request is working on it */                              \
+  gboolean release_pending; /* its lease ended while it was busy: release it when done */ \
+  guint retry_source;       /* a scheduled retry of a failed release, 0 if none */        \
+  guint retry_delay_ms      /* the next retry's delay */
 
 typedef struct {
   MH_LEASED_RECORD_FIELDS (id);
@@ -48,7 +50,7 @@ typedef struct {
 
 /* Fills the shared fields of a freshly allocated (zeroed) record. */
 void mh_leased_record_init (gpointer record, const char *key, guint32 uid);
-/* Frees the shared fields' strings (not the record). */
+/* Frees the shared fields' strings and stops a retry (not the record). */
 void mh_leased_record_clear (gpointer record);
 /* @lease_name NULL: no lease. */
 void mh_leased_record_set_lease (gpointer record, const char *lease_name, const char *bus_id);

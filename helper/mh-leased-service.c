@@ -106,9 +106,12 @@ mh_leased_service_is_idle (MhLeasedService *service)
     return FALSE;
   all = mh_leased_registry_list (service->registry, G_MAXUINT32);
   for (guint i = 0; i < all->len; i++)
-    if (MH_LEASED_RECORD (all->pdata[i])->release_pending)
-      return FALSE;
-  return service->kind->has_waiting_work == NULL || !service->kind->has_waiting_work (service);
+    {
+      const MhLeasedRecord *record = all->pdata[i];
+      if (record->retry_source != 0 || record->release_pending)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -280,6 +283,57 @@ mh_leased_service_start_release (MhLeasedService *service, GPtrArray *records, c
   worker = g_task_new (NULL, NULL, release_thread_done, NULL);
   g_task_set_task_data (worker, release_job_new (service, records, why), release_job_free);
   g_task_run_in_thread (worker, release_thread);
+}
+
+typedef struct {
+  MhLeasedService *service;
+  char *key;
+} RetryData;
+
+static void
+retry_data_free (gpointer data)
+{
+  RetryData *retry = data;
+
+  g_free (retry->key);
+  g_free (retry);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  RetryData *retry = user_data;
+  MhLeasedRecord *record = mh_leased_registry_lookup (retry->service->registry, retry->key);
+  g_autoptr (GPtrArray) one = g_ptr_array_new ();
+
+  if (record == NULL)
+    return G_SOURCE_REMOVE;
+  record->retry_source = 0;
+  if (record->busy)
+    {
+      record->release_pending = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  g_ptr_array_add (one, record);
+  mh_leased_service_start_release (retry->service, one, retry->service->kind->retry_why);
+  return G_SOURCE_REMOVE;
+}
+
+void
+mh_leased_service_retry_release (MhLeasedService *service, gpointer data)
+{
+  MhLeasedRecord *record = data;
+  RetryData *retry = g_new0 (RetryData, 1);
+
+  record->retry_delay_ms = record->retry_delay_ms == 0
+                             ? service->kind->retry_first_ms
+                             : MIN (record->retry_delay_ms * 2, service->kind->retry_max_ms);
+  retry->service = service;
+  retry->key = g_strdup (record->key);
+  if (record->retry_source != 0)
+    g_source_remove (record->retry_source);
+  record->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, record->retry_delay_ms, on_retry,
+                                             retry, retry_data_free);
 }
 
 void

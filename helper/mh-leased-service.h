@@ -78,9 +78,12 @@ typedef struct {
 
   /* Optional: a record's lease ended (before it is released). */
   void (*lease_ended) (gpointer record);
-  /* Optional: work waiting outside a request (PCI: retries) keeps the
-   * service from being idle. */
-  gboolean (*has_waiting_work) (MhLeasedService *service);
+  /* A failed release tried again (mh_leased_service_retry_release): first
+   * after retry_first_ms, then twice as long each time up to
+   * retry_max_ms; retry_why is for the log. */
+  guint retry_first_ms;
+  guint retry_max_ms;
+  const char *retry_why;
 
   /* Start-up: what to do with @record, whose lease's client may be gone
    * (ask @alive).  May do synchronous kernel work. */
@@ -119,7 +122,7 @@ void mh_leased_service_unlock_kernel (MhLeasedService *service);
 void mh_leased_service_set_idle_callback (MhLeasedService *service, GCallback callback,
                                           gpointer user_data);
 /* No request in flight and nothing waiting (a release for a busy record,
- * the kind's waiting work). */
+ * a retry). */
 gboolean mh_leased_service_is_idle (MhLeasedService *service);
 /* A request's worker thread is running (waiting work does not count). */
 gboolean mh_leased_service_has_running_work (MhLeasedService *service);
@@ -143,6 +146,9 @@ gboolean mh_leased_service_lookup_holder (MhLeasedService *service, const char *
  * the log.  Nothing when @records is empty. */
 void mh_leased_service_start_release (MhLeasedService *service, GPtrArray *records,
                                       const char *why);
+
+/* Tries to release @record again later (its last release failed). */
+void mh_leased_service_retry_release (MhLeasedService *service, gpointer record);
 
 /* The client @unique_name left the bus: release what it leased (later,
  * for what a request is working on). */

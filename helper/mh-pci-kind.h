@@ -22,7 +22,6 @@ gboolean mh_pci_release_check_caller (MhLeasedService *service, gpointer record,
                                       GError **error);
 void mh_pci_release_caller_done (MhLeasedService *service, MhLeasedItem *item, GTask *task);
 void mh_pci_release_lease_ended (gpointer record);
-gboolean mh_pci_release_has_retries (MhLeasedService *service);
 
 MhLeasedVerdict mh_pci_inventory_reconcile (MhLeasedService *service, gpointer record,
                                             MhLeaseAliveFunc alive, gpointer alive_data);

@@ -26,8 +26,6 @@ mh_pci_record_free (MhPciRecord *record)
 {
   if (record == NULL)
     return;
-  if (record->retry_source != 0)
-    g_source_remove (record->retry_source);
   mh_leased_record_clear (record);
   g_free (record->original_driver);
   g_free (record->original_override);

@@ -26,10 +26,8 @@ typedef struct {
   char *original_override; /* its driver_override before, "" when none (e.g. pci-stub) */
 
   /* In memory only. */
-  gboolean give_back;   /* nobody holds it any more (lease ended, bind interrupted):
-                         * keep trying to give it back */
-  guint retry_source;   /* a scheduled retry of that release, 0 if none */
-  guint retry_delay_ms; /* the next retry's delay */
+  gboolean give_back; /* nobody holds it any more (lease ended, bind interrupted):
+                       * keep trying to give it back */
 } MhPciRecord;
 
 typedef MhLeasedRegistry MhPciRegistry;

@@ -10,11 +10,6 @@
 #include "mh-pci-kernel.h"
 #include "mh-pci-kind.h"
 
-/* A device whose holder is gone but whose group is still open (the
- * hypervisor has not exited yet) is tried again, less and less often. */
-#define RETRY_FIRST_MS 500
-#define RETRY_MAX_MS 30000
-
 /* What the worker needs besides the address and the holder. */
 typedef struct {
   guint group;
@@ -147,68 +142,6 @@ apply_release (MhLeasedService *service, MhLeasedItem *item)
     }
 }
 
-typedef struct {
-  MhLeasedService *service;
-  char *address;
-} RetryData;
-
-static void
-retry_data_free (gpointer data)
-{
-  RetryData *retry = data;
-
-  g_free (retry->address);
-  g_free (retry);
-}
-
-static gboolean
-on_retry (gpointer user_data)
-{
-  RetryData *retry = user_data;
-  MhPciRecord *record =
-    mh_pci_registry_lookup (mh_leased_service_get_registry (retry->service), retry->address);
-  g_autoptr (GPtrArray) one = g_ptr_array_new ();
-
-  if (record == NULL)
-    return G_SOURCE_REMOVE;
-  record->retry_source = 0;
-  if (record->busy)
-    {
-      record->release_pending = TRUE;
-      return G_SOURCE_REMOVE;
-    }
-  g_ptr_array_add (one, record);
-  mh_leased_service_start_release (retry->service, one, "retrying to give it back");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_retry (MhLeasedService *service, MhPciRecord *record)
-{
-  RetryData *retry = g_new0 (RetryData, 1);
-
-  record->retry_delay_ms =
-    record->retry_delay_ms == 0 ? RETRY_FIRST_MS : MIN (record->retry_delay_ms * 2, RETRY_MAX_MS);
-  retry->service = service;
-  retry->address = g_strdup (record->address);
-  if (record->retry_source != 0)
-    g_source_remove (record->retry_source);
-  record->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, record->retry_delay_ms, on_retry,
-                                             retry, retry_data_free);
-}
-
-gboolean
-mh_pci_release_has_retries (MhLeasedService *service)
-{
-  g_autoptr (GPtrArray) all =
-    mh_pci_registry_list (mh_leased_service_get_registry (service), G_MAXUINT32);
-
-  for (guint i = 0; i < all->len; i++)
-    if (((const MhPciRecord *) all->pdata[i])->retry_source != 0)
-      return TRUE;
-  return FALSE;
-}
-
 void
 mh_pci_release_lease_ended (gpointer data)
 {
@@ -232,7 +165,7 @@ mh_pci_release_finished (MhLeasedService *service, MhLeasedItem *item, const cha
         g_message ("could not give %s (uid %u) back yet after %s: %s; trying again", item->key, uid,
                    why, item->error->message);
       if (give_back)
-        schedule_retry (service, record);
+        mh_leased_service_retry_release (service, record);
       return;
     }
   if (item->outcome == MH_PCI_RELEASED)

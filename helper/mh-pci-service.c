@@ -31,7 +31,11 @@ static const MhLeasedKind pci_kind = {
   .check_caller_release = mh_pci_release_check_caller,
   .caller_release_done = mh_pci_release_caller_done,
   .lease_ended = mh_pci_release_lease_ended,
-  .has_waiting_work = mh_pci_release_has_retries,
+  /* A device whose holder is gone but whose group is still open (the
+   * hypervisor has not exited yet) is tried again, less and less often. */
+  .retry_first_ms = 500,
+  .retry_max_ms = 30000,
+  .retry_why = "retrying to give it back",
   .reconcile = mh_pci_inventory_reconcile,
   .list_type = "a(sa{sv})",
   .list_snapshot = mh_pci_inventory_list_snapshot,
