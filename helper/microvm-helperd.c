@@ -279,7 +279,8 @@ main (int argc, char **argv)
   {
     MhTapRegistry *registry = mh_tap_registry_new (registry_path);
     load_registry (registry);
-    taps = mh_tap_service_new (config, registry, mh_tap_backend_kernel_new (), leases);
+    taps =
+      mh_tap_service_new (config, registry, mh_tap_backend_kernel_new (config->host_ipv6), leases);
   }
   {
     MhPciRegistry *registry = mh_pci_registry_new (pci_registry_path);

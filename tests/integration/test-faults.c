@@ -22,9 +22,9 @@ static const struct {
   gboolean tap_survives;
 } create_points[] = {
   { "tap-create-reserved", FALSE }, { "tap-create-tunsetiff", FALSE },
-  { "tap-create-owner", FALSE },    { "tap-create-up", FALSE },
-  { "tap-create-persist", TRUE },   { "tap-create-made", TRUE },
-  { "tap-create-recorded", TRUE },
+  { "tap-create-owner", FALSE },    { "tap-create-isolated", FALSE },
+  { "tap-create-up", FALSE },       { "tap-create-persist", TRUE },
+  { "tap-create-made", TRUE },      { "tap-create-recorded", TRUE },
 };
 
 static void
