@@ -1,6 +1,8 @@
 /* Integration tests of what a user's tap may do to the host (issue 14):
  * real bus, real polkitd, the real helper, real taps and a real Router
  * Advertisement in the sandbox's network namespace. */
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,12 +129,232 @@ test_router_advertisement_ignored (void)
   g_assert_null (strstr (with_host_ipv6, "2001:db8:3"));
 }
 
+/* LimitNOFILE= of the helper's unit, as built. */
+static guint
+unit_nofile_limit (void)
+{
+  g_autofree char *path =
+    g_build_filename (g_getenv ("MH_BUILD_ROOT"), "helper", "microvm-helperd.service", NULL);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, "\nLimitNOFILE=");
+  g_assert_nonnull (line);
+  return (guint) atoi (line + strlen ("\nLimitNOFILE="));
+}
+
+static guint
+count_fds (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", pid);
+  DIR *dir = opendir (path);
+  struct dirent *entry;
+  guint count = 0;
+
+  if (dir == NULL)
+    return 0;
+  while ((entry = readdir (dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      count++;
+  closedir (dir);
+  return count;
+}
+
+typedef struct {
+  GPid pid;
+  gint stop;
+  guint max_fds;
+} FdSampler;
+
+static gpointer
+sample_fds (gpointer data)
+{
+  FdSampler *sampler = data;
+
+  while (!g_atomic_int_get (&sampler->stop))
+    {
+      sampler->max_fds = MAX (sampler->max_fds, count_fds (sampler->pid));
+      g_usleep (1000);
+    }
+  return NULL;
+}
+
+/* Makes @n calls of alice's that must all succeed; returns the slowest
+ * and adds up the total, in microseconds. */
+static gint64
+timed_calls (MhTestAgent *alice, guint n, gint64 *total)
+{
+  gint64 slowest = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *args = i % 2 == 0 ? g_strdup_printf ("('vm-fair%u', {})", i / 2)
+                                         : g_strdup_printf ("('vm-fair%u',)", i / 2);
+      gint64 started = g_get_monotonic_time ();
+      gint64 took;
+
+      g_variant_unref (
+        mh_test_assert_call_ok (alice, i % 2 == 0 ? "CreateTap" : "DeleteTap", args));
+      took = g_get_monotonic_time () - started;
+      slowest = MAX (slowest, took);
+      *total += took;
+    }
+  return slowest;
+}
+
+/* Returns the count after NAME= in a flood's answer, 0 if absent. */
+static guint
+answers (const char *flood_answer, const char *name)
+{
+  g_autofree char *needle = g_strdup_printf (" %s=", name);
+  const char *at = strstr (flood_answer, needle);
+
+  return at != NULL ? (guint) atoi (at + strlen (needle)) : 0;
+}
+
+#define N_FD_FLOODERS 3
+#define N_PLAIN_FLOODERS 3
+#define FLOOD_CALLS 200
+#define FAIR_CALLS 10
+
+/* mallory, granted nothing, floods the helper from six connections: three
+ * send calls carrying 16 file descriptors each (the bus's most), three
+ * plain ones, 128 outstanding on each (more than the helper queues for
+ * one connection, and together more than it queues for one uid).  The helper runs under its unit's
+ * open-file limit.  It must hold no caller's descriptors, answer every
+ * call, and alice's calls meanwhile must all succeed. */
+static void
+test_flood (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  MhTestAgent *flooders[N_FD_FLOODERS + N_PLAIN_FLOODERS];
+  g_autofree char *limits_path = NULL;
+  g_autofree char *limits = NULL;
+  g_autofree char *expected_limit = NULL;
+  g_autofree char *limit_arg = NULL;
+  FdSampler sampler = { 0 };
+  GThread *sampler_thread;
+  gint64 before_total = 0, during_total = 0, before_max, during_max;
+  guint limit = unit_nofile_limit ();
+  guint sent = 0, bus_refused = 0, over_limit = 0, over_uid_limit = 0, denied = 0, fds_at_start;
+  GPid pid;
+
+  for (guint i = 0; i < G_N_ELEMENTS (flooders); i++)
+    flooders[i] = mh_test_agent_new ("mallory");
+  g_variant_unref (mh_test_assert_call_ok (alice, "ListTaps", "()"));
+  pid = mh_test_helper_pid ();
+  g_assert_cmpint (pid, >, 0);
+  limit_arg = g_strdup_printf ("--nofile=%u:%u", limit, limit);
+  {
+    g_autofree char *pid_arg = g_strdup_printf ("--pid=%d", pid);
+    MH_TEST_RUN ("prlimit", pid_arg, limit_arg);
+  }
+  limits_path = g_strdup_printf ("/proc/%d/limits", pid);
+  g_assert_true (g_file_get_contents (limits_path, &limits, NULL, NULL));
+  expected_limit = g_strdup_printf ("Max open files            %-20u %-20u", limit, limit);
+  g_assert_nonnull (strstr (limits, expected_limit));
+  fds_at_start = count_fds (pid);
+
+  before_max = timed_calls (alice, FAIR_CALLS, &before_total);
+
+  sampler.pid = pid;
+  sampler_thread = g_thread_new ("fd-sampler", sample_fds, &sampler);
+  for (guint i = 0; i < G_N_ELEMENTS (flooders); i++)
+    mh_test_agent_send (flooders[i], "flood %u %u", FLOOD_CALLS, i < N_FD_FLOODERS ? 16 : 0);
+  g_usleep (100 * 1000);
+  during_max = timed_calls (alice, FAIR_CALLS, &during_total);
+
+  for (guint i = 0; i < G_N_ELEMENTS (flooders); i++)
+    {
+      g_autofree char *answer = mh_test_agent_receive (flooders[i]);
+      g_autofree char *expected =
+        g_strdup_printf ("ok sent=%u answered=%u ", FLOOD_CALLS, FLOOD_CALLS);
+
+      g_test_message ("flooder %u: %s", i, answer);
+      g_assert_true (g_str_has_prefix (answer, expected));
+      g_assert_null (strstr (answer, " lost="));
+      g_assert_null (strstr (answer, " ok="));
+      if (i < N_FD_FLOODERS)
+        {
+          /* Refused for the descriptors by the bus policy
+           * (dbus/org.microvm.Helper1.conf): they never reach the helper. */
+          g_assert_cmpuint (answers (answer, "org.freedesktop.DBus.Error.AccessDenied"), ==,
+                            FLOOD_CALLS);
+          bus_refused += FLOOD_CALLS;
+        }
+      else
+        {
+          guint these = answers (answer, "org.microvm.Helper1.Error.NotAuthorized");
+          guint over = answers (answer, "org.microvm.Helper1.Error.LimitExceeded");
+          guint over_uid = answers (answer, "LimitExceeded(uid)");
+
+          g_assert_cmpuint (these + over + over_uid, ==, FLOOD_CALLS);
+          denied += these;
+          over_limit += over;
+          over_uid_limit += over_uid;
+        }
+      sent += FLOOD_CALLS;
+      mh_test_agent_free (flooders[i]);
+    }
+  g_atomic_int_set (&sampler.stop, 1);
+  g_thread_join (sampler_thread);
+  g_assert_cmpint (mh_test_helper_pid (), ==, pid);
+
+  g_test_message ("flood: %u calls sent; %u with 16 fds refused by the bus (AccessDenied); %u "
+                  "plain answered NotAuthorized, %u LimitExceeded per connection, %u per uid; "
+                  "helper fds at most %u (%u at start, limit %u)",
+                  sent, bus_refused, denied, over_limit, over_uid_limit, sampler.max_fds,
+                  fds_at_start, limit);
+  g_test_message ("alice: %u calls before the flood, all ok, mean %.1f ms, slowest %.1f ms; "
+                  "%u during it, all ok, mean %.1f ms, slowest %.1f ms",
+                  FAIR_CALLS, before_total / 1000.0 / FAIR_CALLS, before_max / 1000.0, FAIR_CALLS,
+                  during_total / 1000.0 / FAIR_CALLS, during_max / 1000.0);
+  /* A message's 16 descriptors at most, beside the helper's own. */
+  g_assert_cmpuint (sampler.max_fds, <=, fds_at_start + 16 + 16);
+
+  /* A bus without that policy rule (one that does not know max_fds): the
+   * helper refuses such calls itself, and closes their descriptors as
+   * they arrive. */
+  {
+    g_autofree char *path =
+      g_build_filename (g_getenv ("MH_SANDBOX_DIR"), "dbus", "system.d", "zz-fds.conf", NULL);
+    g_autoptr (MhTestAgent) flooder = mh_test_agent_new ("mallory");
+    g_autofree char *answer = NULL;
+    guint refused;
+
+    g_assert_true (g_file_set_contents (
+      path,
+      "<busconfig><policy context=\"default\"><allow send_destination=\"org.microvm.Helper1\" "
+      "send_interface=\"org.microvm.Helper1\"/></policy></busconfig>\n",
+      -1, NULL));
+    MH_TEST_RUN ("gdbus", "call", "--system", "--dest", "org.freedesktop.DBus", "--object-path",
+                 "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.ReloadConfig");
+    sampler.stop = 0;
+    sampler.max_fds = 0;
+    sampler_thread = g_thread_new ("fd-sampler", sample_fds, &sampler);
+    answer = mh_test_agent_command (flooder, "flood %u 16", FLOOD_CALLS);
+    g_atomic_int_set (&sampler.stop, 1);
+    g_thread_join (sampler_thread);
+    g_test_message ("without the bus rule: %s; helper fds at most %u", answer, sampler.max_fds);
+    refused = answers (answer, "org.microvm.Helper1.Error.InvalidArgument");
+    g_assert_cmpuint (refused, >, 0);
+    /* The rest, if any, the bus refused while the helper's queue there
+     * was full. */
+    g_assert_cmpuint (refused + answers (answer, "org.freedesktop.DBus.Error.LimitsExceeded"), ==,
+                      FLOOD_CALLS);
+    g_assert_cmpuint (sampler.max_fds, <=, fds_at_start + 16 + 16);
+    g_assert_cmpint (mh_test_helper_pid (), ==, pid);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   mh_test_init (&argc, &argv);
 
   g_test_add_func ("/host-safety/router-advertisement-ignored", test_router_advertisement_ignored);
+  g_test_add_func ("/host-safety/flood", test_flood);
 
   return g_test_run ();
 }

@@ -25,6 +25,15 @@
  *                             autonomous prefix 2001:db8:N::/64; the fd stays
  *                             open (carrier up) until close-vfio
  *                             -> "ok" | "errno <n> <text>"
+ *   flood N FDS               make N calls CreateTap ('vm-flood', {}), each
+ *                             carrying FDS file descriptors (of /dev/null),
+ *                             128 outstanding at a time (as many as the bus
+ *                             lets one connection wait for)
+ *                             -> "ok sent=N answered=M NAME=COUNT..." with
+ *                             the answers by D-Bus error name ("ok" for
+ *                             success, "lost" for no answer,
+ *                             "LimitExceeded(uid)" for the helper's bound
+ *                             per uid), sorted
  *   unique-name               -> "ok <this connection's unique name>"
  *   whoami                    -> "ok <uid>"
  *   pid                       -> "ok <pid>"
@@ -44,6 +53,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 #include <grp.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -256,6 +266,102 @@ do_open_vfio (const char *path)
     }
   g_array_append_val (held_fds, fd);
   reply ("ok");
+}
+
+typedef struct {
+  guint to_send;
+  guint sent;
+  guint answered;
+  guint fds_each;
+  GHashTable *by_answer; /* name -> count */
+  GMainLoop *loop;
+} Flood;
+
+static void flood_send_one (Flood *flood);
+
+static void
+on_flood_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Flood *flood = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autofree char *name = NULL;
+
+  value = g_dbus_connection_call_with_unix_fd_list_finish (bus, NULL, result, &error);
+  if (value != NULL)
+    name = g_strdup ("ok");
+  else if (g_dbus_error_is_remote_error (error))
+    {
+      name = g_dbus_error_get_remote_error (error);
+      /* Which of the helper's bounds: per connection or per uid. */
+      if (g_str_has_suffix (name, ".LimitExceeded") && strstr (error->message, "uid ") != NULL)
+        {
+          g_free (name);
+          name = g_strdup ("LimitExceeded(uid)");
+        }
+    }
+  else
+    name = g_strdup ("lost");
+  g_hash_table_insert (
+    flood->by_answer, g_strdup (name),
+    GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (flood->by_answer, name)) + 1));
+  flood->answered++;
+  if (flood->sent < flood->to_send)
+    flood_send_one (flood);
+  else if (flood->answered == flood->to_send)
+    g_main_loop_quit (flood->loop);
+}
+
+static void
+flood_send_one (Flood *flood)
+{
+  g_autoptr (GUnixFDList) fds = NULL;
+
+  if (flood->fds_each > 0)
+    {
+      fds = g_unix_fd_list_new ();
+      for (guint i = 0; i < flood->fds_each; i++)
+        {
+          int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+
+          g_assert (fd >= 0);
+          g_unix_fd_list_append (fds, fd, NULL);
+          close (fd);
+        }
+    }
+  flood->sent++;
+  g_dbus_connection_call_with_unix_fd_list (
+    bus, "org.microvm.Helper1", "/org/microvm/Helper1", "org.microvm.Helper1", "CreateTap",
+    g_variant_new ("(s@a{sv})", "vm-flood", g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+    NULL, G_DBUS_CALL_FLAGS_NONE, 60000, fds, NULL, on_flood_answer, flood);
+}
+
+static void
+do_flood (const char *rest)
+{
+  Flood flood = { 0 };
+  g_autoptr (GString) answer = g_string_new (NULL);
+  g_autoptr (GList) names = NULL;
+
+  if (sscanf (rest, "%u %u", &flood.to_send, &flood.fds_each) != 2 || flood.to_send == 0)
+    {
+      reply ("error (usage) flood N FDS");
+      return;
+    }
+  flood.by_answer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  flood.loop = g_main_loop_new (NULL, FALSE);
+  while (flood.sent < MIN (flood.to_send, 128))
+    flood_send_one (&flood);
+  g_main_loop_run (flood.loop);
+
+  g_string_append_printf (answer, "ok sent=%u answered=%u", flood.sent, flood.answered);
+  names = g_list_sort (g_hash_table_get_keys (flood.by_answer), (GCompareFunc) strcmp);
+  for (GList *l = names; l != NULL; l = l->next)
+    g_string_append_printf (answer, " %s=%u", (const char *) l->data,
+                            GPOINTER_TO_UINT (g_hash_table_lookup (flood.by_answer, l->data)));
+  reply ("%s", answer->str);
+  g_main_loop_unref (flood.loop);
+  g_hash_table_unref (flood.by_answer);
 }
 
 /* The one's complement sum of RFC 1071, over @length bytes. */
@@ -504,6 +610,8 @@ main (int argc, char **argv)
         do_get (line + 4);
       else if (g_str_has_prefix (line, "open-tap "))
         do_open_tap (line + 9);
+      else if (g_str_has_prefix (line, "flood "))
+        do_flood (line + 6);
       else if (g_str_has_prefix (line, "send-ra "))
         do_send_ra (line + 8);
       else if (strcmp (line, "unique-name") == 0)
