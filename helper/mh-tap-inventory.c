@@ -10,6 +10,7 @@ typedef struct {
   char *name;
   int ifindex;
   gboolean leased;
+  char *release_error; /* a failed release being retried, or NULL */
   /* Filled in by the worker. */
   gboolean present;
   MhTapKernelInfo info;
@@ -24,6 +25,7 @@ static void
 listed_clear (gpointer data)
 {
   g_free (((Listed *) data)->name);
+  g_free (((Listed *) data)->release_error);
 }
 
 static void
@@ -56,6 +58,8 @@ list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
       g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
       g_variant_dict_insert (&details, "up", "b", info.up);
+      if (entry->release_error != NULL)
+        g_variant_dict_insert (&details, "release_error", "s", entry->release_error);
       g_variant_builder_add (builder, "(si@a{sv})", entry->name, entry->ifindex,
                              g_variant_dict_end (&details));
     }
@@ -84,6 +88,7 @@ mh_tap_service_list_async (MhTapService *service, guint32 uid, GAsyncReadyCallba
       entry.name = g_strdup (record->name);
       entry.ifindex = record->ifindex;
       entry.leased = record->lease_name != NULL;
+      entry.release_error = g_strdup (record->release_error);
       g_array_append_val (job->entries, entry);
     }
   g_task_set_task_data (task, job, list_job_free);

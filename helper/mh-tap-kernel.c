@@ -321,6 +321,8 @@ kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error
   rtnl_link_set_ifindex (link, ifindex);
 
   mh_fault_point ("tap-delete-before-kernel");
+  if (mh_fault_fail_once ("tap-delete"))
+    return mh_set_errno_error (error, EMFILE, "delete %s (fault injection)", name);
   err = rtnl_link_delete (sock, link);
   mh_fault_point ("tap-delete-after-kernel");
   if (err < 0)

@@ -59,7 +59,18 @@ mh_tap_service_set_idle_callback (MhTapService *service, GCallback callback, gpo
 gboolean
 mh_tap_service_is_idle (MhTapService *service)
 {
-  return service->in_flight == 0;
+  g_autoptr (GPtrArray) all = NULL;
+
+  if (service->in_flight > 0)
+    return FALSE;
+  all = mh_tap_registry_list (service->registry, G_MAXUINT32);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const MhTapRecord *record = all->pdata[i];
+      if (record->retry_source != 0 || record->release_pending)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 void

@@ -210,6 +210,45 @@ check_refused_without_loss (MhTestAgent *alice, const char *reason)
   }
 }
 
+/* The release of a leased tap fails once (as it would for lack of file
+ * descriptors): the helper says so in ListTaps and tries again until the
+ * tap is gone. */
+static void
+test_release_retried (void)
+{
+  g_autoptr (MhTestAgent) holder = NULL;
+  g_autoptr (MhTestAgent) alice = NULL;
+  gboolean reported = FALSE;
+
+  mh_test_helper_set_env ("MH_FAULT_FAIL_ONCE=tap-delete\n");
+  holder = mh_test_agent_new ("alice");
+  g_variant_unref (mh_test_assert_call_ok (holder, "CreateTap",
+                                           "('vm-retry', {'release_on_disconnect': <true>})"));
+  mh_test_agent_kill (holder);
+
+  alice = mh_test_agent_new ("alice");
+  for (guint waited = 0; waited < 1000 && !reported; waited += 20)
+    {
+      g_autoptr (GVariant) listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
+      g_autofree char *printed = g_variant_print (listed, FALSE);
+
+      if (strstr (printed, "'release_error': <'delete vm-retry (fault injection)") != NULL)
+        reported = TRUE;
+      else
+        g_usleep (20 * 1000);
+    }
+  g_assert_true (reported);
+  g_assert_true (mh_test_iface_exists ("vm-retry"));
+
+  /* The first retry, a second later, deletes it. */
+  g_assert_true (mh_test_wait_iface ("vm-retry", FALSE, 5000));
+  g_assert_true (mh_test_wait_registry ("vm-retry", FALSE, 2000));
+  {
+    g_autoptr (GVariant) listed = mh_test_assert_call_ok (alice, "ListTaps", "()");
+    mh_test_assert_printed (listed, "([],)");
+  }
+}
+
 static void
 test_registry_read_only (void)
 {
@@ -449,6 +488,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/faults/polkitd-gone", test_polkitd_gone);
   g_test_add_func ("/faults/registry-read-only", test_registry_read_only);
+  g_test_add_func ("/faults/release-retried", test_release_retried);
   g_test_add_func ("/faults/registry-disk-full", test_registry_disk_full);
 
   return g_test_run ();
