@@ -348,6 +348,37 @@ test_flood (void)
   }
 }
 
+/* A tap its owner made non-persistent is gone from the kernel: its name is
+ * free for the next user at once.  A tap its owner gave away no longer
+ * shows in the first owner's ListTaps. */
+static void
+test_vanished_and_given_away (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (MhTestAgent) bob = mh_test_agent_new ("bob");
+  g_autoptr (GVariant) alices = NULL;
+  g_autoptr (GVariant) bobs = NULL;
+  g_autofree char *bobs_printed = NULL;
+  g_autofree char *answer = NULL;
+
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-gone', {})"));
+  answer = mh_test_agent_command (alice, "unpersist vm-gone");
+  g_assert_cmpstr (answer, ==, "ok");
+  g_assert_true (mh_test_wait_iface ("vm-gone", FALSE, 2000));
+  g_variant_unref (mh_test_assert_call_ok (bob, "CreateTap", "('vm-gone', {})"));
+  g_assert_cmpint (mh_test_iface_attr_int ("vm-gone", "owner"), ==, MH_TEST_UID_BOB);
+
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-given', {})"));
+  mh_test_tap_set_owner ("vm-given", MH_TEST_UID_BOB);
+  alices = mh_test_assert_call_ok (alice, "ListTaps", "()");
+  mh_test_assert_printed (alices, "([],)");
+  /* Nor is it bob's for the helper: he did not ask it for that tap. */
+  bobs = mh_test_assert_call_ok (bob, "ListTaps", "()");
+  bobs_printed = g_variant_print (bobs, FALSE);
+  g_assert_nonnull (strstr (bobs_printed, "'vm-gone'"));
+  g_assert_null (strstr (bobs_printed, "'vm-given'"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -355,6 +386,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/host-safety/router-advertisement-ignored", test_router_advertisement_ignored);
   g_test_add_func ("/host-safety/flood", test_flood);
+  g_test_add_func ("/host-safety/vanished-and-given-away", test_vanished_and_given_away);
 
   return g_test_run ();
 }

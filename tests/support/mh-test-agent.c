@@ -25,6 +25,10 @@
  *                             autonomous prefix 2001:db8:N::/64; the fd stays
  *                             open (carrier up) until close-vfio
  *                             -> "ok" | "errno <n> <text>"
+ *   unpersist NAME            attach to a tap and make it non-persistent
+ *                             (TUNSETPERSIST 0), as its owner may: it
+ *                             disappears when the fd is closed
+ *                             -> "ok" | "errno <n> <text>"
  *   flood N FDS               make N calls CreateTap ('vm-flood', {}), each
  *                             carrying FDS file descriptors (of /dev/null),
  *                             128 outstanding at a time (as many as the bus
@@ -265,6 +269,31 @@ do_open_vfio (const char *path)
       return;
     }
   g_array_append_val (held_fds, fd);
+  reply ("ok");
+}
+
+static void
+do_unpersist (const char *name)
+{
+  struct ifreq ifr;
+  int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      reply ("errno %d open /dev/net/tun: %s", errno, g_strerror (errno));
+      return;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  g_strlcpy (ifr.ifr_name, name, sizeof ifr.ifr_name);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0 || ioctl (fd, TUNSETPERSIST, 0) < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      reply ("errno %d TUNSETIFF/TUNSETPERSIST %s: %s", errsv, name, g_strerror (errsv));
+      return;
+    }
+  close (fd);
   reply ("ok");
 }
 
@@ -610,6 +639,8 @@ main (int argc, char **argv)
         do_get (line + 4);
       else if (g_str_has_prefix (line, "open-tap "))
         do_open_tap (line + 9);
+      else if (g_str_has_prefix (line, "unpersist "))
+        do_unpersist (line + 10);
       else if (g_str_has_prefix (line, "flood "))
         do_flood (line + 6);
       else if (g_str_has_prefix (line, "send-ra "))
