@@ -288,11 +288,33 @@ mh_config_load (const char *path, GError **error)
   return mh_config_parse (text, length, path, error);
 }
 
+/* Names the kernel creates by itself when a module loads (the fallback
+ * devices of the tunnel drivers, the first bond, dummy, ifb and teql
+ * device) and names common services create for their own bridges and
+ * tunnels.  A tap under such a name would make the module's or the
+ * service's start fail later, on the host.  Documented in
+ * microvm-helper.conf(5); AllowedNames= restricts the rest. */
+static const char *const reserved_names[] = {
+  "lo",      "sit0",      "tunl0",       "gre0",       "gretap0",    "erspan0",  "ip6tnl0",
+  "ip_vti0", "ip6_vti0",  "ip6gre0",     "bond0",      "dummy0",     "ifb0",     "ifb1",
+  "teql0",   "virbr0",    "docker0",     "lxcbr0",     "lxdbr0",     "incusbr0", "podman0",
+  "cni0",    "flannel.1", "cilium_host", "cilium_net", "tailscale0", "zt0",      NULL,
+};
+
 gboolean
 mh_config_check_tap_name (const MhConfig *config, const char *name, GError **error)
 {
   g_autofree char *list = NULL;
 
+  if (g_strv_contains (reserved_names, name))
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "%s is a name the kernel or a common service creates for itself, which "
+                   "microvm-helper never gives a tap (see microvm-helper.conf(5)); choose "
+                   "another name",
+                   name);
+      return FALSE;
+    }
   if (config->allowed_tap_names == NULL)
     return TRUE;
 

@@ -44,8 +44,9 @@ MhConfig *mh_config_parse (const char *text, gsize length, const char *origin, G
 
 void mh_config_free (MhConfig *config);
 
-/* Whether the administrator allows a tap of this (already valid) name.
- * If not, sets MH_ERROR_REFUSED with a message listing the patterns. */
+/* Whether a tap of this (already valid) name is allowed: not one of the
+ * names the kernel or common services create for themselves, and one the
+ * administrator allows.  If not, sets MH_ERROR_REFUSED saying which. */
 gboolean mh_config_check_tap_name (const MhConfig *config, const char *name, GError **error);
 
 /* Whether the administrator allows binding the device at canonical

@@ -348,11 +348,12 @@ test_flood (void)
   }
 }
 
-/* A tap its owner made non-persistent is gone from the kernel: its name is
- * free for the next user at once.  A tap its owner gave away no longer
- * shows in the first owner's ListTaps. */
+/* Names the kernel or a service creates for itself are refused, whether
+ * they exist now or not.  A tap its owner made non-persistent is gone
+ * from the kernel: its name is free for the next user at once.  A tap its
+ * owner gave away no longer shows in the first owner's ListTaps. */
 static void
-test_vanished_and_given_away (void)
+test_names_and_owners (void)
 {
   g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
   g_autoptr (MhTestAgent) bob = mh_test_agent_new ("bob");
@@ -360,6 +361,25 @@ test_vanished_and_given_away (void)
   g_autoptr (GVariant) bobs = NULL;
   g_autofree char *bobs_printed = NULL;
   g_autofree char *answer = NULL;
+
+  {
+    const char *reserved[] = { "sit0", "tunl0", "gre0", "ip6tnl0", "bond0", "virbr0", "docker0" };
+    g_autofree char *before = mh_test_iface_list ();
+
+    for (gsize i = 0; i < G_N_ELEMENTS (reserved); i++)
+      {
+        g_autofree char *args = g_strdup_printf ("('%s', {})", reserved[i]);
+        g_autofree char *m = mh_test_assert_call_error (alice, "CreateTap", args, "Refused",
+                                                        "the kernel or a common service");
+      }
+    {
+      g_autofree char *m = mh_test_assert_call_error (
+        alice, "CreateTaps", "([('vm-ok', {}), ('docker0', {})],)", "Refused", "docker0");
+      g_autofree char *after = mh_test_iface_list ();
+
+      g_assert_cmpstr (after, ==, before);
+    }
+  }
 
   g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-gone', {})"));
   answer = mh_test_agent_command (alice, "unpersist vm-gone");
@@ -386,7 +406,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/host-safety/router-advertisement-ignored", test_router_advertisement_ignored);
   g_test_add_func ("/host-safety/flood", test_flood);
-  g_test_add_func ("/host-safety/vanished-and-given-away", test_vanished_and_given_away);
+  g_test_add_func ("/host-safety/names-and-owners", test_names_and_owners);
 
   return g_test_run ();
 }

@@ -100,6 +100,26 @@ test_values (void)
 }
 
 static void
+test_reserved_names (void)
+{
+  g_autoptr (MhConfig) config = mh_config_new_default ();
+  const char *reserved[] = { "lo",      "sit0",    "tunl0",   "gre0",     "gretap0",
+                             "erspan0", "ip6tnl0", "ip_vti0", "ip6_vti0", "ip6gre0",
+                             "bond0",   "virbr0",  "docker0" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (reserved); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (mh_config_check_tap_name (config, reserved[i], &error));
+      g_assert_error (error, MH_ERROR, MH_ERROR_REFUSED);
+      g_assert_nonnull (strstr (error->message, "the kernel or a common service"));
+    }
+  g_assert_true (mh_config_check_tap_name (config, "vm-web", NULL));
+  g_assert_true (mh_config_check_tap_name (config, "bond1", NULL));
+}
+
+static void
 test_host_ipv6 (void)
 {
   g_autoptr (MhConfig) config = parse ("[Taps]\nHostIPv6 = true\n", NULL);
@@ -169,6 +189,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/values", test_values);
   g_test_add_func ("/config/host-ipv6", test_host_ipv6);
+  g_test_add_func ("/config/reserved-names", test_reserved_names);
   g_test_add_func ("/config/empty-allow-list", test_empty_allow_list_allows_nothing);
   g_test_add_func ("/config/rejected", test_rejected);
   g_test_add_func ("/config/pci-values", test_pci_values);
