@@ -110,7 +110,10 @@ test_router_advertisement_ignored (void)
       g_file_get_contents ("/proc/sys/net/ipv4/conf/vm-ra/proxy_arp", &proxy_arp, NULL, NULL));
     g_assert_cmpstr (proxy_arp, ==, "0\n");
   }
-  g_assert_cmpstr (mh_test_agent_command (alice, "close-vfio"), ==, "ok");
+  {
+    g_autofree char *closed = mh_test_agent_command (alice, "close-vfio");
+    g_assert_cmpstr (closed, ==, "ok");
+  }
 
   /* [Taps] HostIPv6=true: the host side keeps IPv6 (a link-local
    * address and neighbour discovery, which learns the sender's address
