@@ -16,13 +16,17 @@
 #include "mh-test.h"
 
 /* Create points before TUNSETPERSIST leave nothing; after it, the tap is
- * complete and the next helper must adopt it. */
+ * complete and the next helper must adopt it.  tap-create-isolated (IPv6
+ * and proxy ARP turned off) lies between two points the leased case
+ * already covers, and is the same kernel work with a lease or without:
+ * no leased case of its own, a sandbox less in CI. */
 static const struct {
   const char *point;
   gboolean tap_survives;
+  gboolean no_leased_case;
 } create_points[] = {
   { "tap-create-reserved", FALSE }, { "tap-create-tunsetiff", FALSE },
-  { "tap-create-owner", FALSE },    { "tap-create-isolated", FALSE },
+  { "tap-create-owner", FALSE },    { "tap-create-isolated", FALSE, TRUE },
   { "tap-create-up", FALSE },       { "tap-create-persist", TRUE },
   { "tap-create-made", TRUE },      { "tap-create-recorded", TRUE },
 };
@@ -463,7 +467,8 @@ main (int argc, char **argv)
       g_autofree char *leased =
         g_strdup_printf ("/faults/leased-create-killed/%s", create_points[i].point);
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_create_killed);
-      g_test_add_data_func (leased, GUINT_TO_POINTER (i), test_leased_create_killed);
+      if (!create_points[i].no_leased_case)
+        g_test_add_data_func (leased, GUINT_TO_POINTER (i), test_leased_create_killed);
     }
   g_test_add_data_func ("/faults/delete-killed/tap-delete-before-kernel",
                         "tap-delete-before-kernel", test_delete_killed);
