@@ -702,6 +702,7 @@ read_program (const Reader *reader, const char *config_path, const char *tag, co
   g_autoptr (MuShareOptions) options = mu_share_options_new ();
   g_autoptr (GPtrArray) words = NULL;
   g_autofree char *script = NULL;
+  g_autofree char *script_path = NULL;
   const char *file = config_path;
 
   if (strstr (command, "%(") != NULL)
@@ -720,7 +721,8 @@ read_program (const Reader *reader, const char *config_path, const char *tag, co
     }
   if (words->len == 1 && !program_is (words->pdata[0], "virtiofsd"))
     {
-      file = ((Word *) words->pdata[0])->text;
+      script_path = g_strdup (((Word *) words->pdata[0])->text);
+      file = script_path;
       if (!g_path_is_absolute (file))
         {
           fail (error, reader, config_path, "the command of the share %s is not an absolute path",
