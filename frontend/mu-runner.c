@@ -449,13 +449,14 @@ read_share_options (const Reader *reader, MuRunner *runner, GError **error)
     {
       MuShare *share = runner->shares->pdata[i];
       gpointer options = NULL;
+      g_autofree char *stolen_tag = NULL;
 
       if (table == NULL)
         {
           share->options = mu_share_options_new ();
           continue;
         }
-      if (!g_hash_table_steal_extended (table, share->tag, NULL, &options))
+      if (!g_hash_table_steal_extended (table, share->tag, (gpointer *) &stolen_tag, &options))
         return layout_error (error, reader, file, 0,
                              "its supervisord configuration has no [program:virtiofsd-%s], so "
                              "whether the share %s is read-only cannot be told; rebuild the "

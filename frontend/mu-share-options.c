@@ -778,12 +778,16 @@ read_supervisord_config (const Reader *reader, const char *config_path, GError *
         {
           char *close = strchr (line, ']');
           if (tag != NULL && !has_command)
-            return fail (error, reader, config_path, "the share %s has no command=", tag), NULL;
+            {
+              fail (error, reader, config_path, "the share %s has no command=", tag);
+              return NULL;
+            }
           g_clear_pointer (&tag, g_free);
           if (close == NULL)
-            return fail (error, reader, config_path, "line %u: an unterminated section name",
-                         i + 1),
-                   NULL;
+            {
+              fail (error, reader, config_path, "line %u: an unterminated section name", i + 1);
+              return NULL;
+            }
           *close = '\0';
           if (g_str_has_prefix (line + 1, "program:virtiofsd-"))
             {
@@ -791,14 +795,18 @@ read_supervisord_config (const Reader *reader, const char *config_path, GError *
               {
                 g_autofree char *shown = shown_text (tag);
                 if (tag[0] == '\0' || strcmp (shown, tag) != 0 || strchr (tag, ' ') != NULL)
-                  return fail (error, reader, config_path, "line %u: %s is not a share's tag",
-                               i + 1, shown),
-                         NULL;
+                  {
+                    fail (error, reader, config_path, "line %u: %s is not a share's tag", i + 1,
+                          shown);
+                    return NULL;
+                  }
               }
               if (g_hash_table_contains (shares, tag))
-                return fail (error, reader, config_path, "line %u: the share %s comes twice", i + 1,
-                             tag),
-                       NULL;
+                {
+                  fail (error, reader, config_path, "line %u: the share %s comes twice", i + 1,
+                        tag);
+                  return NULL;
+                }
               has_command = FALSE;
             }
           continue;
@@ -816,7 +824,10 @@ read_supervisord_config (const Reader *reader, const char *config_path, GError *
       has_command = TRUE;
     }
   if (tag != NULL && !has_command)
-    return fail (error, reader, config_path, "the share %s has no command=", tag), NULL;
+    {
+      fail (error, reader, config_path, "the share %s has no command=", tag);
+      return NULL;
+    }
   return g_steal_pointer (&shares);
 }
 
@@ -840,9 +851,11 @@ mu_share_options_read (const char *runner_dir, const char *runner_given, guint64
   if (words == NULL)
     return NULL;
   if (!program_is (words->pdata[0], "supervisord"))
-    return fail (error, &reader, run_path, "it runs %s, not supervisord as microvm.nix does",
-                 ((Word *) words->pdata[0])->text),
-           NULL;
+    {
+      fail (error, &reader, run_path, "it runs %s, not supervisord as microvm.nix does",
+            ((Word *) words->pdata[0])->text);
+      return NULL;
+    }
   for (guint i = 1; i < words->len && config == NULL; i++)
     {
       const Word *word = words->pdata[i];
@@ -857,9 +870,11 @@ mu_share_options_read (const char *runner_dir, const char *runner_given, guint64
         config = next->text;
     }
   if (config == NULL || !g_path_is_absolute (config))
-    return fail (error, &reader, run_path,
-                 "it does not give supervisord a --configuration file by absolute path"),
-           NULL;
+    {
+      fail (error, &reader, run_path,
+            "it does not give supervisord a --configuration file by absolute path");
+      return NULL;
+    }
   return read_supervisord_config (&reader, config, error);
 }
 
