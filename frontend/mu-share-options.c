@@ -8,6 +8,7 @@
 #include "mh-error.h"
 #include "mh-syscall.h"
 #include "mu-error.h"
+#include "mu-shell-words.h"
 
 /* ------------------------------------------------------------------ */
 /* What each virtiofsd option becomes for an unprivileged user */
@@ -230,240 +231,27 @@ read_text (const Reader *reader, const char *path, GError **error)
   return g_steal_pointer (&text);
 }
 
-/* ------------------------------------------------------------------ */
-/* Splitting a command line as the shell would, without running it */
-
-typedef enum {
-  WORD_PLAIN,
-  WORD_NPROC,      /* `nproc` or $(nproc): the number of processors */
-  WORD_OPT_RLIMIT, /* $OPT_RLIMIT: upstream sets it for root only */
-  WORD_ALL_ARGS,   /* "$@" */
-} WordKind;
-
-typedef struct {
-  WordKind kind;
-  char *text;
-} Word;
-
-static void
-word_free (gpointer data)
-{
-  Word *word = data;
-
-  g_free (word->text);
-  g_free (word);
-}
-
-static gboolean
-at_word_end (const char *p)
-{
-  return *p == '\0' || *p == ' ' || *p == '\t' || *p == '\n';
-}
-
-/* An expansion is understood only as a whole word: `nproc`, $(nproc),
- * $OPT_RLIMIT, "$@".  Sets *@kind, or returns FALSE. */
-static gboolean
-read_expansion (const char **p, gboolean started, WordKind *kind)
-{
-  const char *s = *p;
-  const char *end = NULL;
-  g_autofree char *inner = NULL;
-
-  if (started)
-    return FALSE;
-  if (g_str_has_prefix (s, "\"$@\""))
-    {
-      *kind = WORD_ALL_ARGS;
-      end = s + 4;
-    }
-  else if (g_str_has_prefix (s, "$OPT_RLIMIT"))
-    {
-      *kind = WORD_OPT_RLIMIT;
-      end = s + strlen ("$OPT_RLIMIT");
-    }
-  else if (*s == '`' || g_str_has_prefix (s, "$("))
-    {
-      const char *open = *s == '`' ? s + 1 : s + 2;
-      const char *close = strchr (open, *s == '`' ? '`' : ')');
-      if (close == NULL)
-        return FALSE;
-      inner = g_strndup (open, close - open);
-      if (strcmp (g_strstrip (inner), "nproc") != 0)
-        return FALSE;
-      *kind = WORD_NPROC;
-      end = close + 1;
-    }
-  if (end == NULL || !at_word_end (end))
-    return FALSE;
-  *p = end;
-  return TRUE;
-}
-
-/* Splits one logical line (continuations joined) into words; a '#' at a
- * word's start ends it.  Quotes and backslashes as in sh; any other
- * expansion or operator is refused: its meaning needs running it. */
+/* Splits with mu-shell-words.c; an error is said of @file. */
 static GPtrArray *
-split_words (const Reader *reader, const char *file, const char *line, GError **error)
+words_of (const Reader *reader, const char *file, const char *text, gboolean exec_line,
+          GError **error)
 {
-  g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (word_free);
-  const char *p = line;
+  g_autoptr (GError) local_error = NULL;
+  GPtrArray *words = exec_line
+                       ? mu_shell_exec_line_words (text, MU_SHARE_OPTIONS_MAX_ARGS, &local_error)
+                       : mu_shell_split_words (text, MU_SHARE_OPTIONS_MAX_ARGS, &local_error);
 
-  for (;;)
-    {
-      g_autoptr (GString) text = g_string_new (NULL);
-      gboolean started = FALSE;
-      WordKind kind = WORD_PLAIN;
-
-      while (*p == ' ' || *p == '\t' || *p == '\n')
-        p++;
-      if (*p == '\0' || *p == '#')
-        break;
-      if (words->len >= MU_SHARE_OPTIONS_MAX_ARGS)
-        {
-          fail (error, reader, file, "the command has more than %d words",
-                MU_SHARE_OPTIONS_MAX_ARGS);
-          return NULL;
-        }
-      while (!at_word_end (p))
-        {
-          const char *close;
-
-          if (*p == '$' || *p == '`' || g_str_has_prefix (p, "\"$"))
-            {
-              if (read_expansion (&p, started, &kind))
-                {
-                  started = TRUE;
-                  break;
-                }
-              {
-                g_autofree char *shown = g_strndup (p, 40);
-                g_autofree char *quoted = mh_quote_untrusted (shown, 40);
-                fail (error, reader, file,
-                      "the command uses the shell expansion %s, whose value only running it "
-                      "would tell",
-                      quoted);
-              }
-              return NULL;
-            }
-          switch (*p)
-            {
-            case '\'':
-              close = strchr (p + 1, '\'');
-              if (close == NULL)
-                goto unterminated;
-              g_string_append_len (text, p + 1, close - p - 1);
-              p = close + 1;
-              break;
-            case '"':
-              for (p++; *p != '"'; p++)
-                {
-                  if (*p == '\0')
-                    goto unterminated;
-                  if (*p == '$' || *p == '`')
-                    {
-                      fail (error, reader, file,
-                            "the command uses a shell expansion inside double quotes, whose "
-                            "value only running it would tell");
-                      return NULL;
-                    }
-                  if (*p == '\\' && strchr ("$`\"\\", p[1]) != NULL && p[1] != '\0')
-                    p++;
-                  g_string_append_c (text, *p);
-                }
-              p++;
-              break;
-            case '\\':
-              if (p[1] == '\0')
-                goto unterminated;
-              g_string_append_c (text, p[1]);
-              p += 2;
-              break;
-            case ';':
-            case '&':
-            case '|':
-            case '<':
-            case '>':
-            case '(':
-            case ')':
-              fail (error, reader, file,
-                    "the command line has the shell operator '%c': it is not one simple "
-                    "command",
-                    *p);
-              return NULL;
-            default:
-              g_string_append_c (text, *p);
-              p++;
-            }
-          started = TRUE;
-        }
-      {
-        Word *word = g_new0 (Word, 1);
-        word->kind = kind;
-        word->text = g_string_free (g_steal_pointer (&text), FALSE);
-        g_ptr_array_add (words, word);
-      }
-    }
-  return g_steal_pointer (&words);
-
-unterminated:
-  fail (error, reader, file, "the command line has an unterminated quote or escape");
-  return NULL;
-}
-
-/* The words of the one `exec` line of a shell script (backslash-newline
- * continuations joined), without the "exec". */
-static GPtrArray *
-exec_line_words (const Reader *reader, const char *file, const char *script, GError **error)
-{
-  g_autoptr (GString) joined = g_string_new (NULL);
-  g_autoptr (GPtrArray) found = NULL;
-  g_auto (GStrv) lines = NULL;
-
-  for (const char *p = script; *p != '\0'; p++)
-    {
-      if (*p == '\\' && p[1] == '\n')
-        p++;
-      else
-        g_string_append_c (joined, *p);
-    }
-  lines = g_strsplit (joined->str, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *line = lines[i];
-      g_autoptr (GPtrArray) words = NULL;
-
-      while (*line == ' ' || *line == '\t')
-        line++;
-      if (!g_str_has_prefix (line, "exec ") && !g_str_has_prefix (line, "exec\t"))
-        continue;
-      if (found != NULL)
-        {
-          fail (error, reader, file,
-                "it has more than one exec line; which one runs depends on running it");
-          return NULL;
-        }
-      words = split_words (reader, file, line, error);
-      if (words == NULL)
-        return NULL;
-      g_ptr_array_remove_index (words, 0);
-      if (words->len == 0)
-        {
-          fail (error, reader, file, "its exec line names no program");
-          return NULL;
-        }
-      found = g_steal_pointer (&words);
-    }
-  if (found == NULL)
-    fail (error, reader, file, "it has no exec line as microvm.nix writes it");
-  return g_steal_pointer (&found);
+  if (words == NULL)
+    fail (error, reader, file, "%s", local_error->message);
+  return words;
 }
 
 static gboolean
-program_is (const Word *word, const char *name)
+program_is (const MuShellWord *word, const char *name)
 {
   g_autofree char *base = NULL;
 
-  if (word->kind != WORD_PLAIN)
+  if (word->kind != MU_SHELL_WORD_PLAIN)
     return FALSE;
   base = g_path_get_basename (word->text);
   return strcmp (base, name) == 0;
@@ -621,21 +409,21 @@ parse_virtiofsd_words (const Reader *reader, const char *tag, GPtrArray *words,
 {
   for (guint i = 1; i < words->len; i++)
     {
-      const Word *word = words->pdata[i];
+      const MuShellWord *word = words->pdata[i];
       g_autofree char *name = NULL;
       const char *value = NULL;
       const OptionSpec *spec;
       char *equals;
 
-      if (word->kind == WORD_OPT_RLIMIT)
+      if (word->kind == MU_SHELL_WORD_OPT_RLIMIT)
         {
           g_ptr_array_add (options->dropped,
                            g_strdup ("$OPT_RLIMIT (the runner's script sets --rlimit-nofile for "
                                      "root only; virtiofsd keeps the user's open-file limit)"));
           continue;
         }
-      if (word->kind != WORD_PLAIN)
-        return refuse_option (error, tag, word->kind == WORD_NPROC ? "`nproc`" : "\"$@\"",
+      if (word->kind != MU_SHELL_WORD_PLAIN)
+        return refuse_option (error, tag, word->kind == MU_SHELL_WORD_NPROC ? "`nproc`" : "\"$@\"",
                               "it stands where an option belongs");
       if (strcmp (word->text, "") == 0)
         continue;
@@ -644,8 +432,8 @@ parse_virtiofsd_words (const Reader *reader, const char *tag, GPtrArray *words,
           const char *list = word->text + 2;
           if (*list == '\0')
             {
-              const Word *next = i + 1 < words->len ? words->pdata[i + 1] : NULL;
-              if (next == NULL || next->kind != WORD_PLAIN)
+              const MuShellWord *next = i + 1 < words->len ? words->pdata[i + 1] : NULL;
+              if (next == NULL || next->kind != MU_SHELL_WORD_PLAIN)
                 return refuse_option (error, tag, "-o", "it needs a value");
               list = next->text;
               i++;
@@ -664,12 +452,13 @@ parse_virtiofsd_words (const Reader *reader, const char *tag, GPtrArray *words,
       spec = find_spec (name);
       if (spec != NULL && spec->has_value && value == NULL)
         {
-          const Word *next = i + 1 < words->len ? words->pdata[i + 1] : NULL;
+          const MuShellWord *next = i + 1 < words->len ? words->pdata[i + 1] : NULL;
           g_autofree char *nproc = NULL;
 
-          if (next == NULL || next->kind == WORD_OPT_RLIMIT || next->kind == WORD_ALL_ARGS)
+          if (next == NULL || next->kind == MU_SHELL_WORD_OPT_RLIMIT ||
+              next->kind == MU_SHELL_WORD_ALL_ARGS)
             return refuse_option (error, tag, name, "it needs a value");
-          if (next->kind == WORD_NPROC)
+          if (next->kind == MU_SHELL_WORD_NPROC)
             {
               if (strcmp (name, "--thread-pool-size") != 0)
                 return refuse_option (error, tag, name,
@@ -711,7 +500,7 @@ read_program (const Reader *reader, const char *config_path, const char *tag, co
             "the command of the share %s uses a supervisord %%(...)s expansion", tag);
       return NULL;
     }
-  words = split_words (reader, config_path, command, error);
+  words = words_of (reader, config_path, command, FALSE, error);
   if (words == NULL)
     return NULL;
   if (words->len == 0)
@@ -721,7 +510,7 @@ read_program (const Reader *reader, const char *config_path, const char *tag, co
     }
   if (words->len == 1 && !program_is (words->pdata[0], "virtiofsd"))
     {
-      script_path = g_strdup (((Word *) words->pdata[0])->text);
+      script_path = g_strdup (((MuShellWord *) words->pdata[0])->text);
       file = script_path;
       if (!g_path_is_absolute (file))
         {
@@ -733,13 +522,13 @@ read_program (const Reader *reader, const char *config_path, const char *tag, co
       if (script == NULL)
         return NULL;
       g_clear_pointer (&words, g_ptr_array_unref);
-      words = exec_line_words (reader, file, script, error);
+      words = words_of (reader, file, script, TRUE, error);
       if (words == NULL)
         return NULL;
     }
   if (!program_is (words->pdata[0], "virtiofsd"))
     {
-      g_autofree char *quoted = mh_quote_untrusted (((Word *) words->pdata[0])->text, 80);
+      g_autofree char *quoted = mh_quote_untrusted (((MuShellWord *) words->pdata[0])->text, 80);
       fail (error, reader, file,
             "the share %s is served by %s, not virtiofsd; microvm-user runs only virtiofsd "
             "and cannot tell that program's options",
@@ -847,26 +636,26 @@ mu_share_options_read (const char *runner_dir, const char *runner_given, guint64
   script = read_text (&reader, run_path, error);
   if (script == NULL)
     return NULL;
-  words = exec_line_words (&reader, run_path, script, error);
+  words = words_of (&reader, run_path, script, TRUE, error);
   if (words == NULL)
     return NULL;
   if (!program_is (words->pdata[0], "supervisord"))
     {
       fail (error, &reader, run_path, "it runs %s, not supervisord as microvm.nix does",
-            ((Word *) words->pdata[0])->text);
+            ((MuShellWord *) words->pdata[0])->text);
       return NULL;
     }
   for (guint i = 1; i < words->len && config == NULL; i++)
     {
-      const Word *word = words->pdata[i];
-      const Word *next = i + 1 < words->len ? words->pdata[i + 1] : NULL;
+      const MuShellWord *word = words->pdata[i];
+      const MuShellWord *next = i + 1 < words->len ? words->pdata[i + 1] : NULL;
 
-      if (word->kind != WORD_PLAIN)
+      if (word->kind != MU_SHELL_WORD_PLAIN)
         continue;
       if (g_str_has_prefix (word->text, "--configuration="))
         config = word->text + strlen ("--configuration=");
       else if ((strcmp (word->text, "--configuration") == 0 || strcmp (word->text, "-c") == 0) &&
-               next != NULL && next->kind == WORD_PLAIN)
+               next != NULL && next->kind == MU_SHELL_WORD_PLAIN)
         config = next->text;
     }
   if (config == NULL || !g_path_is_absolute (config))
