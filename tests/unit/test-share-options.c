@@ -444,8 +444,13 @@ test_extra_args (Fixture *f, gconstpointer data)
                            "--thread-pool-size=1 -o cache=auto";
 
       g_test_message ("extraArgs: %s", cases[i].extra);
-      fixture_tear_down (f, NULL);
-      fixture_set_up (f, NULL);
+      /* A fresh runner and store per case, in the same scratch directory. */
+      g_free (f->runner);
+      g_free (f->store);
+      f->runner = g_strdup_printf ("%s/runner-%zu", f->dir, i);
+      f->store = g_strdup_printf ("%s/store-%zu", f->dir, i);
+      g_string_truncate (f->config, 0);
+      write_file (f, "bin/microvm-run", "#!/bin/sh\n", 0755);
       write_upstream_runner (f, "qemu", &share, 1, NULL, "1", NULL, "");
       if (cases[i].rust == NULL)
         {
