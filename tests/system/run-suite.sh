@@ -79,6 +79,14 @@ echo "overlay of / on tmpfs, booted by tests/system/run-suite.sh" >"$suite/conta
 rm -f "$root/etc/machine-id"
 touch "$root/etc/machine-id"
 
+# What the machine enables but the suite does not need: a database
+# server that doubles the boot time, and timers that would run apt, man-db
+# or fstrim in the middle of a case.
+for unit in postgresql.service postgresql@.service apt-daily.timer apt-daily-upgrade.timer \
+    dpkg-db-backup.timer e2scrub_all.timer fstrim.timer man-db.timer; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+done
+
 nspawn_pid=""
 pid1=""
 cleanup() {
