@@ -98,8 +98,12 @@ cleanup() {
     if [[ -n "$nspawn_pid" ]]; then
         for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
         if kill -0 "$nspawn_pid" 2>/dev/null; then
+            # SIGKILL to the container's PID 1 ends every process of its
+            # PID namespace; nspawn then exits by itself.
             echo "system: the container did not power off in 10 s; killing it" >&2
-            kill -KILL "$nspawn_pid"
+            [[ -n "$pid1" ]] && kill -KILL "$pid1" 2>/dev/null
+            for _ in $(seq 50); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$nspawn_pid" 2>/dev/null
         fi
         wait "$nspawn_pid" 2>/dev/null
     fi
@@ -154,6 +158,7 @@ status=0
 for case_path in "$suite"/cases/*.sh; do
     name=$(basename "$case_path" .sh)
     case_started=$(date +%s%N)
+    cursor=$(in_container journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
     if in_container env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
         MH_SYSTEM_DIR=/var/lib/mh-system bash "/var/lib/mh-system/cases/$name.sh" \
         >"$suite/logs/$name.log" 2>&1; then
@@ -161,8 +166,9 @@ for case_path in "$suite"/cases/*.sh; do
         say "ok   $name ($(ms_since "$case_started") ms)"
     else
         sed 's/^/    | /' "$suite/logs/$name.log"
-        say "FAIL $name ($(ms_since "$case_started") ms); the container's journal ends with:"
-        in_container journalctl -b --no-pager -n 60 -o short-monotonic | sed 's/^/    j /'
+        say "FAIL $name ($(ms_since "$case_started") ms); the container's journal during it:"
+        in_container journalctl --no-pager -q -n 80 -o short-monotonic --after-cursor="$cursor" |
+            sed 's/^/    j /'
         status=1
         break
     fi

@@ -56,7 +56,7 @@ grep -q "starting; kept capabilities: .*net_admin" <<<"$started_log" ||
     die "the helper did not log its start: $started_log"
 # Without CAP_SYS_RESOURCE in the container the helper rightly says what
 # it cannot do; anything else is noise or a defect.
-if (((container_bound >> 24) & 1) == 0); then
+if [[ $(((container_bound >> 24) & 1)) -eq 0 ]]; then
     started_log=$(grep -v "does not grant cap_sys_resource" <<<"$started_log")
 fi
 if grep -iE "warn|bounding|libcap|could not|cannot|error|fail" <<<"$started_log"; then
@@ -78,7 +78,8 @@ as_user carol busctl --system call "$MH_BUS_NAME" /org/microvm/Helper1 "$MH_BUS_
     die "ListTaps as carol failed"
 first=$(helper_pid)
 [[ -n "$first" ]] || die "no helper after a call"
-wait_until 15 test "$(helper_unit_state)" = inactive ||
+helper_inactive() { [[ "$(helper_unit_state)" == inactive ]]; }
+wait_until 15 helper_inactive ||
     die "the helper did not exit within 15 s of idle time (unit: $(helper_unit_state))"
 idle_log=$(journal_since "$cursor" -u microvm-helperd.service)
 grep -q "idle: exiting" <<<"$idle_log" || die "the helper's idle path did not run: $idle_log"

@@ -51,7 +51,7 @@ sleep 0.5
 : >"$alice_log"
 systemd-run --quiet --unit=mh-alice-demo --uid=alice -p PAMName=login -E XDG_SEAT=seat0 \
     -p StandardOutput="file:$alice_log" -p StandardError="file:$alice_log" \
-    -p RemainAfterExit=yes -p WorkingDirectory=~ \
+    -p RemainAfterExit=yes \
     microvm-user run "$MH_RUNNERS/microvm-qemu-demo" || die "systemd-run of alice's session failed"
 as_user bob microvm-user start demo2 >"$logs/bob-start.log" 2>&1 ||
     { cat "$logs/bob-start.log" >&2; die "microvm-user start demo2 failed with the rule in place"; }
@@ -63,8 +63,10 @@ session=""
 wait_until 10 test -n "$(loginctl list-sessions --no-legend | awk -v u=alice '$3 == u { print $1 }')" ||
     die "alice has no login session"
 session=$(loginctl list-sessions --no-legend | awk -v u=alice '$3 == u { print $1 }' | head -n 1)
-[[ "$(loginctl show-session "$session" -P Seat)" == seat0 ]] || die "alice's session is not on seat0"
-[[ "$(loginctl show-session "$session" -P Active)" == yes ]] || die "alice's session is not active"
+[[ "$(loginctl show-session "$session" -P Seat)" == seat0 ]] ||
+    { cat "$alice_log" >&2; die "alice's session is not on seat0"; }
+[[ "$(loginctl show-session "$session" -P Active)" == yes ]] ||
+    { cat "$alice_log" >&2; die "alice's session is not active"; }
 ok "alice runs the demo in session $session, active on seat0; bob's demo2 runs as microvm@demo2.service"
 
 wait_until 60 test -e /sys/class/net/vm-demo || { cat "$alice_log" >&2; die "no tap vm-demo for alice"; }
@@ -101,12 +103,14 @@ as_user alice microvm-user stop demo >"$logs/alice-stop.log" 2>&1 ||
     { cat "$logs/alice-stop.log" >&2; die "alice's microvm-user stop demo failed"; }
 as_user bob microvm-user stop demo2 >"$logs/bob-stop.log" 2>&1 ||
     { cat "$logs/bob-stop.log" >&2; die "bob's microvm-user stop demo2 failed"; }
-wait_until 60 test "$(systemctl show -P SubState mh-alice-demo)" = exited ||
+alice_run_ended() { [[ "$(systemctl show -P SubState mh-alice-demo)" == exited ]]; }
+wait_until 60 alice_run_ended ||
     { cat "$alice_log" >&2; die "alice's microvm-user run did not end after stop"; }
 [[ "$(systemctl show -P ExecMainStatus mh-alice-demo)" == 0 ]] ||
     { cat "$alice_log" >&2; die "alice's microvm-user run exited $(systemctl show -P ExecMainStatus mh-alice-demo)"; }
 grep -q "demo-guest: power button pressed" "$alice_log" || die "alice's guest did not see the power button"
-wait_until 60 test "$(as_user bob systemctl --user is-active microvm@demo2.service)" = inactive ||
+bob_unit_ended() { [[ "$(as_user bob systemctl --user is-active microvm@demo2.service)" == inactive ]]; }
+wait_until 60 bob_unit_ended ||
     die "microvm@demo2.service is '$(as_user bob systemctl --user is-active microvm@demo2.service)' after stop"
 bob_console | grep -q "demo-guest: power button pressed" || die "bob's guest did not see the power button"
 [[ "$(as_user bob systemctl --user show -P Result microvm@demo2.service)" == success ]] ||
@@ -115,7 +119,7 @@ ok "both stopped gracefully (ACPI power button); alice's run exited 0, microvm@d
 
 # --- nothing left
 wait_until 5 test ! -e /sys/class/net/vm-demo -a ! -e /sys/class/net/vm-demo2 || die "a tap is left: $(ls /sys/class/net)"
-left=$(pgrep -a -u alice,bob 'qemu|virtiofsd|microvm' || true)
+left=$(pgrep -a -u alice,bob | grep -E 'qemu|virtiofsd|microvm-user' || true)
 [[ -z "$left" ]] || die "processes left: $left"
 ! grep -q "name=" /run/microvm-helper/taps.registry 2>/dev/null || die "the helper's registry still lists: $(cat /run/microvm-helper/taps.registry)"
 as_user bob microvm-user status demo2 >"$logs/bob-status-after.log" 2>&1 && die "status says demo2 still runs"
