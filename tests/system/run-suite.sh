@@ -5,8 +5,9 @@
 # runs every case in tests/system/cases/ inside it, in the order of their
 # names, stopping at the first failure:
 #
-#   tests/system/run-suite.sh --runners DIR DEB...
+#   tests/system/run-suite.sh --runners DIR [--only REGEX] DEB...
 #
+# --only runs 10-install and the cases whose names match (while writing one).
 # DIR holds the demo runners (examples/demo/build-runner.sh --name demo and
 # --name demo2); it is bound read-only at /srv/microvm-demo.  The .debs are
 # copied into the container, where the first case installs them.
@@ -42,10 +43,12 @@ fi
     die "refusing to run: not in a mount namespace of its own"
 
 runners=""
+only=""
 debs=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runners) runners=$2; shift 2 ;;
+        --only) only=$2; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) debs+=("$(realpath "$1")"); shift ;;
     esac
@@ -157,6 +160,8 @@ say "booted the machine's OS in a container (systemd $(in_container systemctl --
 status=0
 for case_path in "$suite"/cases/*.sh; do
     name=$(basename "$case_path" .sh)
+    # --only REGEX (while writing a case): the install, and the cases it matches.
+    if [[ -n "$only" && "$name" != 10-install && ! "$name" =~ $only ]]; then continue; fi
     case_started=$(date +%s%N)
     cursor=$(in_container journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
     if in_container env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
