@@ -3,8 +3,11 @@
 # booted: the cases install packages, add users and start services.
 set -euo pipefail
 
-die() { echo "FAILED: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+mh_case_started=$(date +%s%N)
+# Each line says when, in seconds since the case began.
+stamp() { printf '%6.1f' "$((($(date +%s%N) - mh_case_started) / 1000000))e-3"; }
+die() { echo "$(stamp) FAILED: $*" >&2; exit 1; }
+ok() { echo "$(stamp) ok: $*"; }
 
 [[ -n "${MH_SYSTEM_DIR:-}" && -f "$MH_SYSTEM_DIR/container-marker" ]] ||
     die "run the system suite with tests/system/run-suite.sh (it boots the container)"
