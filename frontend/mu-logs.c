@@ -67,9 +67,8 @@ mu_command_logs (int argc, char **argv)
   if (mu_user_manager_available ())
     {
       unit = mu_user_manager_unit (argv[1]);
-      return exec_viewer ((const char *const[]){ "journalctl", "--user", "--no-pager",
-                                                 "--unit", unit, opt_follow ? "--follow" : NULL,
-                                                 NULL });
+      return exec_viewer ((const char *const[]){ "journalctl", "--user", "--no-pager", "--unit",
+                                                 unit, opt_follow ? "--follow" : NULL, NULL });
     }
   console = g_build_filename (state->state_dir, "console.log", NULL);
   if (!g_file_test (console, G_FILE_TEST_EXISTS))
