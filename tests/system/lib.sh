@@ -17,7 +17,9 @@ ok() { echo "$(stamp) ok: $*"; }
 
 readonly MH_BUS_NAME=org.microvm.Helper1
 readonly MH_HELPER=/usr/libexec/microvm-helperd
-readonly MH_RUNNERS=/srv/microvm-demo
+# The demo runners, read-only, at the path they were built at.
+MH_RUNNERS=$(cat "$MH_SYSTEM_DIR/runners-dir")
+readonly MH_RUNNERS
 
 # wait_until SECONDS COMMAND...: polls every 50 ms; 1 on timeout.
 wait_until() {

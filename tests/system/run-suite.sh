@@ -9,7 +9,7 @@
 #
 # --only runs 10-install and the cases whose names match (while writing one).
 # DIR holds the demo runners (examples/demo/build-runner.sh --name demo and
-# --name demo2); it is bound read-only at /srv/microvm-demo.  The .debs are
+# --name demo2); it is bound read-only at the same path in the container.  The .debs are
 # copied into the container, where the first case installs them.
 #
 # A case is an executable bash script cases/NN-what.sh, run as root inside
@@ -78,6 +78,9 @@ cp "${debs[@]}" "$suite/debs/"
 cp "$here/lib.sh" "$suite/"
 cp "$here"/cases/*.sh "$suite/cases/"
 echo "overlay of / on tmpfs, booted by tests/system/run-suite.sh" >"$suite/container-marker"
+# The runners keep their path: like Nix store paths, they name their own
+# files by absolute path (bin/virtiofsd-run's supervisord.conf).
+echo "$runners" >"$suite/runners-dir"
 # A container boots quicker without the machine's own leftovers.
 rm -f "$root/etc/machine-id"
 touch "$root/etc/machine-id"
@@ -125,7 +128,7 @@ trap 'exit 130' INT TERM
 # --- boot
 console=$base/console.log
 systemd-nspawn -D "$root" -b --private-network --register=no --keep-unit --console=passive \
-    --bind-ro="$runners:/srv/microvm-demo" -M mh-system >"$console" 2>&1 &
+    --bind-ro="$runners" -M mh-system >"$console" 2>&1 &
 nspawn_pid=$!
 
 # The container's init: the descendant of nspawn that is PID 1 of its own
