@@ -12,7 +12,26 @@ cd "$(dirname "$0")/.."
 
 jobs=${MH_TEST_JOBS:-$(nproc)}
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step's wall-clock seconds, printed at the end (and on failure), so
+# that the slow steps are plain to see in a CI log.
+step_names=()
+step_seconds=()
+step_started=$SECONDS
+step() {
+    if ((${#step_names[@]} > 0)); then step_seconds+=($((SECONDS - step_started))); fi
+    step_started=$SECONDS
+    step_names+=("$*")
+    printf '\n=== %s\n' "$*"
+}
+step_times() {
+    local rc=$? i
+    if ((${#step_seconds[@]} < ${#step_names[@]})); then step_seconds+=($((SECONDS - step_started))); fi
+    printf '\n=== step times (s)\n'
+    for i in "${!step_names[@]}"; do printf '%6s  %s\n' "${step_seconds[$i]}" "${step_names[$i]}"; done
+    printf '%6s  total\n' "$SECONDS"
+    return "$rc"
+}
+trap step_times EXIT
 
 run_suite() { # run_suite BUILDDIR
     local dir=$1
