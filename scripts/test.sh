@@ -81,15 +81,17 @@ kill_tree() { # kill_tree PID: PID and all its descendants
 
 # A suite runs as two meson test passes at once (ninja has built
 # everything before, so neither rebuilds): the tests that compute (the
-# qemu boots of e2e under TCG, the load test's 10,000 calls) with one
-# process per core, and all the others, which mostly wait on bus and
+# unit tests and checks, among them the man pages built in scratch
+# builds, the shell completions and the import-circle check; the qemu
+# boots of e2e under TCG; the load test's 10,000 calls) with one process
+# per core, and the integration tests, which mostly wait on bus and
 # polkit round trips and on helpers starting and exiting (measured: about
 # a tenth of their wall time is CPU time), with three per core.  Each
 # pass fails on a failed or timed-out test; meson counts a skipped test
 # as a success, here it is a defect.
 cpu_jobs=${MH_TEST_JOBS:-$(nproc)}
 wait_jobs=${MH_TEST_WAIT_JOBS:-$((3 * $(nproc)))}
-cpu_bound_suites=(--suite e2e --suite load)
+cpu_bound_suites=(--suite unit --suite e2e --suite load)
 run_suite() { # run_suite BUILDDIR
     local dir=$1 rc=0 log skipped
     bg_start "computing tests in $dir" meson test -C "$dir" --no-rebuild --print-errorlogs \
