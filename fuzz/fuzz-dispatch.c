@@ -38,6 +38,7 @@
 #include "mh-pci-registry.h"
 #include "mh-pci-service.h"
 #include "mh-pci-sysfs.h"
+#include "mh-stub-authorizer.h"
 #include "mh-tap-service.h"
 
 #define MAX_CALLS 4
@@ -94,7 +95,7 @@ world_init (World *world)
   world->pci = mh_pci_service_new (world->config, mh_pci_registry_new (pci_path),
                                    mh_pci_sysfs_new (sys, dev), world->leases);
   world->authorizer = mh_authorizer_new_stub (decide, world);
-  world->dispatcher = mh_dispatcher_new (world->config, world->authorizer, world->taps, world->pci);
+  world->dispatcher = mh_dispatcher_new (world->authorizer, world->taps, world->pci);
 }
 
 static void

@@ -11,16 +11,15 @@
 #define MAX_CHECKS 64
 #define MAX_CHECKS_PER_UID 16
 
-struct _MhAuthorizer {
+typedef struct {
+  MhAuthorizer parent;
   PolkitAuthority *authority; /* NULL until the first check finishes creating it */
   GQueue waiting;             /* GTasks waiting for the authority */
   MhCallGate *gate;
-  MhAuthorizerStubFunc stub;
-  gpointer stub_data;
-};
+} PolkitAuthorizer;
 
 typedef struct {
-  MhAuthorizer *authorizer;
+  PolkitAuthorizer *authorizer;
   char *action_id;
   PolkitSubject *subject;
   PolkitDetails *details;
@@ -41,31 +40,11 @@ check_data_free (gpointer data)
   g_free (check);
 }
 
-MhAuthorizer *
-mh_authorizer_new_polkit (void)
+static void
+polkit_authorizer_free (MhAuthorizer *self)
 {
-  MhAuthorizer *authorizer = g_new0 (MhAuthorizer, 1);
+  PolkitAuthorizer *authorizer = (PolkitAuthorizer *) self;
 
-  g_queue_init (&authorizer->waiting);
-  authorizer->gate = mh_call_gate_new (MAX_CHECKS, MAX_CHECKS_PER_UID);
-  return authorizer;
-}
-
-MhAuthorizer *
-mh_authorizer_new_stub (MhAuthorizerStubFunc decide, gpointer user_data)
-{
-  MhAuthorizer *authorizer = mh_authorizer_new_polkit ();
-
-  authorizer->stub = decide;
-  authorizer->stub_data = user_data;
-  return authorizer;
-}
-
-void
-mh_authorizer_free (MhAuthorizer *authorizer)
-{
-  if (authorizer == NULL)
-    return;
   g_clear_object (&authorizer->authority);
   mh_call_gate_free (authorizer->gate);
   g_free (authorizer);
@@ -85,7 +64,7 @@ return_not_authorized (GTask *task, const char *format, ...)
   g_task_return_new_error (task, MH_ERROR, MH_ERROR_NOT_AUTHORIZED, "%s", message);
 }
 
-static void start_check (MhAuthorizer *authorizer, GTask *task);
+static void start_check (PolkitAuthorizer *authorizer, GTask *task);
 
 static void
 leave_gate (CheckData *check)
@@ -172,7 +151,7 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
-start_check (MhAuthorizer *authorizer, GTask *task)
+start_check (PolkitAuthorizer *authorizer, GTask *task)
 {
   CheckData *check = g_task_get_task_data (task);
   PolkitCheckAuthorizationFlags flags = check->asked_interactive
@@ -187,7 +166,7 @@ start_check (MhAuthorizer *authorizer, GTask *task)
 static void
 on_authority_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  MhAuthorizer *authorizer = user_data;
+  PolkitAuthorizer *authorizer = user_data;
   g_autoptr (GError) error = NULL;
   GTask *task;
 
@@ -211,7 +190,7 @@ begin_check (gpointer user_data)
 {
   GTask *task = user_data;
   CheckData *check = g_task_get_task_data (task);
-  MhAuthorizer *authorizer = check->authorizer;
+  PolkitAuthorizer *authorizer = check->authorizer;
 
   check->in_gate = TRUE;
   if (authorizer->authority != NULL)
@@ -224,31 +203,22 @@ begin_check (gpointer user_data)
     polkit_authority_get_async (NULL, on_authority_ready, authorizer);
 }
 
-void
-mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, const char *action_id,
-                           GHashTable *details, gboolean interactive, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
+static void
+polkit_check_async (MhAuthorizer *self, const MhCaller *caller, const char *action_id,
+                    GHashTable *details, gboolean interactive, GCancellable *cancellable,
+                    GAsyncReadyCallback callback, gpointer user_data)
 {
+  PolkitAuthorizer *authorizer = (PolkitAuthorizer *) self;
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   CheckData *check = g_new0 (CheckData, 1);
   GHashTableIter iter;
   gpointer key, value;
 
-  g_task_set_source_tag (task, mh_authorizer_check_async);
+  g_task_set_source_tag (task, polkit_check_async);
   check->authorizer = authorizer;
   check->action_id = g_strdup (action_id);
   check->uid = caller->uid;
   g_task_set_task_data (task, check, check_data_free);
-
-  if (authorizer->stub != NULL)
-    {
-      if (authorizer->stub (action_id, caller, details, authorizer->stub_data))
-        g_task_return_boolean (task, TRUE);
-      else
-        return_not_authorized (task, "not authorized: %s denied by the test stub", action_id);
-      g_object_unref (task);
-      return;
-    }
 
   check->subject = polkit_system_bus_name_new (caller->sender);
   check->details = polkit_details_new ();
@@ -262,8 +232,14 @@ mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, con
   mh_call_gate_enter (authorizer->gate, check->uid, begin_check, task);
 }
 
-gboolean
-mh_authorizer_check_finish (MhAuthorizer *authorizer, GAsyncResult *result, GError **error)
+MhAuthorizer *
+mh_authorizer_new_polkit (void)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  PolkitAuthorizer *authorizer = g_new0 (PolkitAuthorizer, 1);
+
+  authorizer->parent.check_async = polkit_check_async;
+  authorizer->parent.free = polkit_authorizer_free;
+  g_queue_init (&authorizer->waiting);
+  authorizer->gate = mh_call_gate_new (MAX_CHECKS, MAX_CHECKS_PER_UID);
+  return &authorizer->parent;
 }

@@ -16,25 +16,46 @@ G_BEGIN_DECLS
 
 typedef struct _MhAuthorizer MhAuthorizer;
 
-/* A replacement for polkit, for fuzz targets only: returns TRUE to allow. */
-typedef gboolean (*MhAuthorizerStubFunc) (const char *action_id, const MhCaller *caller,
-                                          GHashTable *details, gpointer user_data);
+/* What the dispatcher asks of an authorizer, behind a small table of
+ * functions: the daemon's asks polkit (mh_authorizer_new_polkit); the
+ * fuzzers and unit tests plug in a stub (tests/support). */
+struct _MhAuthorizer {
+  /* Returns on a GTask whose boolean is TRUE, or whose error is
+   * MH_ERROR_NOT_AUTHORIZED with a message that says what to do. */
+  void (*check_async) (MhAuthorizer *self, const MhCaller *caller, const char *action_id,
+                       GHashTable *details, gboolean interactive, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data);
+  void (*free) (MhAuthorizer *self);
+};
 
 /* Uses the system bus's polkit authority (created lazily, without
  * blocking). */
 MhAuthorizer *mh_authorizer_new_polkit (void);
-MhAuthorizer *mh_authorizer_new_stub (MhAuthorizerStubFunc decide, gpointer user_data);
-void mh_authorizer_free (MhAuthorizer *authorizer);
+
+static inline void
+mh_authorizer_free (MhAuthorizer *authorizer)
+{
+  if (authorizer != NULL)
+    authorizer->free (authorizer);
+}
 
 /* @details: string -> string, passed to polkit for rules and messages.
  * @interactive: the message carried ALLOW_INTERACTIVE_AUTHORIZATION.
  * Fails with MH_ERROR_NOT_AUTHORIZED and a message that says what to do. */
-void mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller,
-                                const char *action_id, GHashTable *details, gboolean interactive,
-                                GCancellable *cancellable, GAsyncReadyCallback callback,
-                                gpointer user_data);
-gboolean mh_authorizer_check_finish (MhAuthorizer *authorizer, GAsyncResult *result,
-                                     GError **error);
+static inline void
+mh_authorizer_check_async (MhAuthorizer *authorizer, const MhCaller *caller, const char *action_id,
+                           GHashTable *details, gboolean interactive, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  authorizer->check_async (authorizer, caller, action_id, details, interactive, cancellable,
+                           callback, user_data);
+}
+
+static inline gboolean
+mh_authorizer_check_finish (MhAuthorizer *authorizer, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhAuthorizer, mh_authorizer_free)
 

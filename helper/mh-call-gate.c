@@ -107,6 +107,7 @@ mh_call_gate_leave (MhCallGate *gate, guint32 key)
     }
 }
 
+#ifdef MH_FAULT_INJECTION
 guint
 mh_call_gate_running (MhCallGate *gate)
 {
@@ -118,3 +119,4 @@ mh_call_gate_waiting (MhCallGate *gate)
 {
   return gate->waiting.length;
 }
+#endif

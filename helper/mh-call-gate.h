@@ -25,8 +25,11 @@ void mh_call_gate_free (MhCallGate *gate);
 void mh_call_gate_enter (MhCallGate *gate, guint32 key, MhCallGateFunc run, gpointer user_data);
 void mh_call_gate_leave (MhCallGate *gate, guint32 key);
 
+#ifdef MH_FAULT_INJECTION
+/* For the unit tests only (test builds, -Dfault_injection=true). */
 guint mh_call_gate_running (MhCallGate *gate);
 guint mh_call_gate_waiting (MhCallGate *gate);
+#endif
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhCallGate, mh_call_gate_free)
 

@@ -55,11 +55,13 @@ mh_caller_cache_free (MhCallerCache *cache)
   g_free (cache);
 }
 
+#ifdef MH_FAULT_INJECTION
 guint
 mh_caller_cache_size (MhCallerCache *cache)
 {
   return cache->order.length;
 }
+#endif
 
 const MhCaller *
 mh_caller_cache_lookup (MhCallerCache *cache, const char *sender)

@@ -26,7 +26,10 @@ typedef struct _MhCallerCache MhCallerCache;
 
 MhCallerCache *mh_caller_cache_new (guint capacity);
 void mh_caller_cache_free (MhCallerCache *cache);
+#ifdef MH_FAULT_INJECTION
+/* For the unit tests only (test builds, -Dfault_injection=true). */
 guint mh_caller_cache_size (MhCallerCache *cache);
+#endif
 /* The entry for @sender (now the most recently used), or NULL. */
 const MhCaller *mh_caller_cache_lookup (MhCallerCache *cache, const char *sender);
 void mh_caller_cache_insert (MhCallerCache *cache, const MhCaller *caller);

@@ -10,9 +10,9 @@
 
 static const MhMethod methods[] = {
   { "CreateTap", MH_ACTION_MANAGE_TAPS, mh_tap_methods_prepare_create_tap,
-    mh_tap_methods_run_create },
+    mh_tap_methods_run_create_tap },
   { "CreateTaps", MH_ACTION_MANAGE_TAPS, mh_tap_methods_prepare_create_taps,
-    mh_tap_methods_run_create },
+    mh_tap_methods_run_create_taps },
   { "DeleteTap", MH_ACTION_MANAGE_TAPS, mh_tap_methods_prepare_delete_tap,
     mh_tap_methods_run_delete_tap },
   /* Read-only: lists only the caller's own taps. */

@@ -310,7 +310,6 @@ typedef struct {
 gboolean
 mh_pci_methods_prepare_memlock (MhCall *call, GError **error)
 {
-  const MhConfig *config = call->dispatcher->config;
   MemlockRequest *request;
   g_autofree char *bytes_text = NULL;
   g_autofree char *human = NULL;
@@ -327,25 +326,8 @@ mh_pci_methods_prepare_memlock (MhCall *call, GError **error)
                            "plus 1 GiB)");
       return FALSE;
     }
-  if (config->max_memlock == 0)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
-                   "the administrator has not allowed raising the memlock limit: it needs "
-                   "MaxMemlock= in [PCI] of %s",
-                   config->path);
-      return FALSE;
-    }
-  if (bytes > config->max_memlock)
-    {
-      g_autofree char *asked = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
-      g_autofree char *cap = g_format_size_full (config->max_memlock, G_FORMAT_SIZE_IEC_UNITS);
-      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
-                   "a memlock limit of %" G_GUINT64_FORMAT " bytes (%s) is more than the "
-                   "administrator allows (MaxMemlock=%" G_GUINT64_FORMAT " bytes, %s, in [PCI] "
-                   "of %s)",
-                   bytes, asked, config->max_memlock, cap, config->path);
-      return FALSE;
-    }
+  if (!mh_pci_service_check_memlock (call->dispatcher->pci, bytes, error))
+    return FALSE;
   if (call->caller->pid == 0)
     {
       g_set_error_literal (error, MH_ERROR, MH_ERROR_FAILED,

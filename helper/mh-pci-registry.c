@@ -8,11 +8,6 @@
 #include "mh-pci-address.h"
 #include "mh-registry-file.h"
 
-struct _MhPciRegistry {
-  char *path;
-  GHashTable *records; /* address -> MhPciRecord */
-};
-
 #define GROUP_PREFIX "device"
 
 MhPciRecord *
@@ -20,8 +15,7 @@ mh_pci_record_new (const char *address, guint32 uid)
 {
   MhPciRecord *record = g_new0 (MhPciRecord, 1);
 
-  record->address = g_strdup (address);
-  record->uid = uid;
+  mh_leased_record_init (record, address, uid);
   record->original_driver = g_strdup ("");
   record->original_override = g_strdup ("");
   return record;
@@ -32,50 +26,10 @@ mh_pci_record_free (MhPciRecord *record)
 {
   if (record == NULL)
     return;
-  if (record->retry_source != 0)
-    g_source_remove (record->retry_source);
-  g_free (record->address);
+  mh_leased_record_clear (record);
   g_free (record->original_driver);
   g_free (record->original_override);
-  g_free (record->lease_name);
-  g_free (record->lease_bus_id);
   g_free (record);
-}
-
-void
-mh_pci_record_set_lease (MhPciRecord *record, const char *lease_name, const char *bus_id)
-{
-  g_free (record->lease_name);
-  g_free (record->lease_bus_id);
-  record->lease_name = g_strdup (lease_name);
-  record->lease_bus_id = lease_name != NULL ? g_strdup (bus_id) : NULL;
-}
-
-MhPciRegistry *
-mh_pci_registry_new (const char *path)
-{
-  MhPciRegistry *registry = g_new0 (MhPciRegistry, 1);
-
-  registry->path = g_strdup (path);
-  registry->records =
-    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mh_pci_record_free);
-  return registry;
-}
-
-void
-mh_pci_registry_free (MhPciRegistry *registry)
-{
-  if (registry == NULL)
-    return;
-  g_hash_table_unref (registry->records);
-  g_free (registry->path);
-  g_free (registry);
-}
-
-const char *
-mh_pci_registry_get_path (MhPciRegistry *registry)
-{
-  return registry->path;
 }
 
 /* A driver name becomes part of sysfs paths when the device is given
@@ -163,121 +117,16 @@ parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *o
   return TRUE;
 }
 
-static const char *
-record_key (gconstpointer record)
-{
-  return ((const MhPciRecord *) record)->address;
-}
-
-static const MhRegistryFormat registry_format = {
-  .group_prefix = GROUP_PREFIX,
-  .parse = parse_record,
-  .key = record_key,
-  .free_record = (GDestroyNotify) mh_pci_record_free,
-  .duplicate_why = "the address is recorded twice",
-};
-
-gboolean
-mh_pci_registry_load_from_data (MhPciRegistry *registry, const char *text, gsize length,
-                                GError **error)
-{
-  GHashTable *records = mh_registry_parse (&registry_format, registry->path, text, length, error);
-
-  if (records == NULL)
-    return FALSE;
-  g_hash_table_unref (registry->records);
-  registry->records = records;
-  return TRUE;
-}
-
-gboolean
-mh_pci_registry_load (MhPciRegistry *registry, GError **error)
-{
-  g_autofree char *text = NULL;
-  gsize length = 0;
-
-  if (!mh_registry_file_read (registry->path, &text, &length, error))
-    return FALSE;
-  if (text == NULL)
-    {
-      g_hash_table_remove_all (registry->records);
-      return TRUE;
-    }
-  return mh_pci_registry_load_from_data (registry, text, length, error);
-}
-
-static gint
-compare_records (gconstpointer a, gconstpointer b)
-{
-  const MhPciRecord *ra = *(const MhPciRecord *const *) a;
-  const MhPciRecord *rb = *(const MhPciRecord *const *) b;
-
-  return strcmp (ra->address, rb->address);
-}
-
-GPtrArray *
-mh_pci_registry_list (MhPciRegistry *registry, guint32 uid)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, registry->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      MhPciRecord *record = value;
-      if (uid == G_MAXUINT32 || record->uid == uid)
-        g_ptr_array_add (out, record);
-    }
-  g_ptr_array_sort (out, compare_records);
-  return out;
-}
-
-GPtrArray *
-mh_pci_registry_list_leased_by (MhPciRegistry *registry, const char *lease_name)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, registry->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      MhPciRecord *record = value;
-      if (g_strcmp0 (record->lease_name, lease_name) == 0)
-        g_ptr_array_add (out, record);
-    }
-  g_ptr_array_sort (out, compare_records);
-  return out;
-}
-
-GHashTable *
-mh_pci_registry_snapshot_holders (MhPciRegistry *registry)
-{
-  GHashTable *holders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, registry->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      const MhPciRecord *record = value;
-      g_hash_table_insert (holders, g_strdup (record->address), GUINT_TO_POINTER (record->uid));
-    }
-  return holders;
-}
-
 static const char *const state_names[] = {
   [MH_PCI_STATE_BINDING] = "binding",
   [MH_PCI_STATE_BOUND] = "bound",
   [MH_PCI_STATE_RELEASING] = "releasing",
 };
 
-char *
-mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
+static char *
+to_data (GPtrArray *all, gsize *length)
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
-  g_autoptr (GPtrArray) all = mh_pci_registry_list (registry, G_MAXUINT32);
 
   g_key_file_set_comment (
     file, NULL, NULL,
@@ -306,37 +155,17 @@ mh_pci_registry_to_data (MhPciRegistry *registry, gsize *length)
   return g_key_file_to_data (file, length, NULL);
 }
 
-gboolean
-mh_pci_registry_save (MhPciRegistry *registry, GError **error)
-{
-  g_autofree char *data = NULL;
-  gsize length = 0;
+static const MhLeasedFormat registry_format = {
+  .group_prefix = GROUP_PREFIX,
+  .parse = parse_record,
+  .free_record = (GDestroyNotify) mh_pci_record_free,
+  .duplicate_why = "the address is recorded twice",
+  .what = "PCI devices",
+  .to_data = to_data,
+};
 
-  data = mh_pci_registry_to_data (registry, &length);
-  return mh_registry_file_write (registry->path, data, length, "PCI devices", error);
-}
-
-MhPciRecord *
-mh_pci_registry_lookup (MhPciRegistry *registry, const char *address)
+MhPciRegistry *
+mh_pci_registry_new (const char *path)
 {
-  return g_hash_table_lookup (registry->records, address);
-}
-
-void
-mh_pci_registry_insert (MhPciRegistry *registry, MhPciRecord *record)
-{
-  g_return_if_fail (!g_hash_table_contains (registry->records, record->address));
-  g_hash_table_insert (registry->records, record->address, record);
-}
-
-void
-mh_pci_registry_remove (MhPciRegistry *registry, const char *address)
-{
-  g_hash_table_remove (registry->records, address);
-}
-
-guint
-mh_pci_registry_count (MhPciRegistry *registry)
-{
-  return g_hash_table_size (registry->records);
+  return mh_leased_registry_new (path, &registry_format);
 }

@@ -1,119 +1,53 @@
-#include "mh-pci-service-private.h"
+/* The PCI kind: its table for the leased core, inspection, the checks
+ * before polkit, and binding.  Giving back is in mh-pci-release.c,
+ * listing and start-up reconciliation in mh-pci-inventory.c. */
+#include "mh-pci-service.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "mh-error.h"
 #include "mh-fault.h"
+#include "mh-limits.h"
 #include "mh-pci-kernel.h"
+#include "mh-pci-kind.h"
+
+static void
+free_sysfs (gpointer sysfs)
+{
+  mh_pci_sysfs_free (sysfs);
+}
+
+static const MhLeasedKind pci_kind = {
+  .pending_why = "its holder is gone",
+  .one_change_at_a_time = TRUE, /* groups share /dev/vfio/N */
+  .free_kernel = free_sysfs,
+  .release_snapshot = mh_pci_release_snapshot,
+  .snapshot_free = mh_pci_release_snapshot_free,
+  .release_recorded = mh_pci_release_recorded,
+  .release_work = mh_pci_release_work,
+  .release_finished = mh_pci_release_finished,
+  .release_saved = mh_pci_release_saved,
+  .check_caller_release = mh_pci_release_check_caller,
+  .caller_release_done = mh_pci_release_caller_done,
+  .lease_ended = mh_pci_release_lease_ended,
+  /* A device whose holder is gone but whose group is still open (the
+   * hypervisor has not exited yet) is tried again, less and less often. */
+  .retry_first_ms = 500,
+  .retry_max_ms = 30000,
+  .retry_why = "retrying to give it back",
+  .reconcile = mh_pci_inventory_reconcile,
+  .list_type = "a(sa{sv})",
+  .list_snapshot = mh_pci_inventory_list_snapshot,
+  .list_snapshot_free = mh_pci_inventory_list_snapshot_free,
+  .list_describe = mh_pci_inventory_list_describe,
+};
 
 MhPciService *
 mh_pci_service_new (const MhConfig *config, MhPciRegistry *registry, MhPciSysfs *sysfs,
                     MhLeases *leases)
 {
-  MhPciService *service = g_new0 (MhPciService, 1);
-
-  service->config = config;
-  service->registry = registry;
-  service->sysfs = sysfs;
-  service->leases = leases;
-  g_mutex_init (&service->kernel_lock);
-  return service;
-}
-
-void
-mh_pci_service_free (MhPciService *service)
-{
-  if (service == NULL)
-    return;
-  mh_pci_registry_free (service->registry);
-  mh_pci_sysfs_free (service->sysfs);
-  g_mutex_clear (&service->kernel_lock);
-  g_free (service);
-}
-
-MhPciRegistry *
-mh_pci_service_get_registry (MhPciService *service)
-{
-  return service->registry;
-}
-
-void
-mh_pci_service_set_idle_callback (MhPciService *service, GCallback callback, gpointer user_data)
-{
-  service->idle_callback = callback;
-  service->idle_data = user_data;
-}
-
-gboolean
-mh_pci_service_has_running_work (MhPciService *service)
-{
-  return service->in_flight > 0;
-}
-
-gboolean
-mh_pci_service_is_idle (MhPciService *service)
-{
-  g_autoptr (GPtrArray) all = NULL;
-
-  if (service->in_flight > 0)
-    return FALSE;
-  all = mh_pci_registry_list (service->registry, G_MAXUINT32);
-  for (guint i = 0; i < all->len; i++)
-    {
-      const MhPciRecord *record = all->pdata[i];
-      if (record->retry_source != 0 || record->release_pending)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-void
-mh_pci_service_request_started (MhPciService *service)
-{
-  service->in_flight++;
-}
-
-void
-mh_pci_service_request_finished (MhPciService *service)
-{
-  g_autoptr (GPtrArray) pending = g_ptr_array_new ();
-  g_autoptr (GPtrArray) all = mh_pci_registry_list (service->registry, G_MAXUINT32);
-
-  g_assert (service->in_flight > 0);
-  service->in_flight--;
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      MhPciRecord *record = all->pdata[i];
-      if (record->release_pending && !record->busy)
-        {
-          record->release_pending = FALSE;
-          g_ptr_array_add (pending, record);
-        }
-    }
-  if (pending->len > 0)
-    mh_pci_service_start_release (service, pending, "its holder is gone");
-
-  if (mh_pci_service_is_idle (service) && service->idle_callback != NULL)
-    ((void (*) (gpointer)) service->idle_callback) (service->idle_data);
-}
-
-void
-mh_pci_service_save_or_warn (MhPciService *service)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!mh_pci_registry_save (service->registry, &error))
-    g_warning ("%s (the next start-up reconciles it with the kernel)", error->message);
-}
-
-void
-mh_pci_service_forget (MhPciService *service, MhPciRecord *record)
-{
-  if (record->lease_name != NULL)
-    mh_leases_release (service->leases, record->lease_name);
-  mh_pci_registry_remove (service->registry, record->address);
+  return mh_leased_service_new (&pci_kind, config, registry, sysfs, leases);
 }
 
 /* ------------------------------------------------------------------ */
@@ -170,7 +104,7 @@ run_inspection (MhPciService *service, const char *address, gboolean want_name,
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
   InspectJob *job = g_new0 (InspectJob, 1);
 
-  job->sysfs = service->sysfs;
+  job->sysfs = mh_leased_service_get_kernel (service);
   job->address = g_strdup (address);
   job->want_name = want_name;
   job->device_only = device_only;
@@ -198,37 +132,19 @@ mh_pci_service_inspect_finish (MhPciService *service, GAsyncResult *result, GErr
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-gboolean
-mh_pci_service_check_not_busy (const MhPciRecord *record, GError **error)
-{
-  if (record->busy || record->state != MH_PCI_STATE_BOUND)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_BUSY, "another request is working on %s; try again",
-                   record->address);
-      return FALSE;
-    }
-  if (record->give_back)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
-                   "%s is being given back (the client that held it left, and its group is "
-                   "still open); try again once the VM has stopped",
-                   record->address);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 check_bind (MhPciService *service, const MhPciInspection *inspection, guint32 uid,
             MhPciBindKind *kind, GError **error)
 {
   const MhPciRecord *record =
-    mh_pci_registry_lookup (service->registry, inspection->device->address);
-  g_autoptr (GHashTable) holders = mh_pci_registry_snapshot_holders (service->registry);
+    mh_pci_registry_lookup (mh_leased_service_get_registry (service), inspection->device->address);
+  g_autoptr (GHashTable) holders =
+    mh_pci_registry_snapshot_holders (mh_leased_service_get_registry (service));
 
-  if (record != NULL && record->uid == uid && !mh_pci_service_check_not_busy (record, error))
+  if (record != NULL && record->uid == uid && !mh_pci_release_check_not_busy (record, error))
     return FALSE;
-  return mh_pci_check_bind (inspection, service->config, holders, uid, kind, error);
+  return mh_pci_check_bind (inspection, mh_leased_service_get_config (service), holders, uid, kind,
+                            error);
 }
 
 gboolean
@@ -241,14 +157,9 @@ mh_pci_service_check_bind (MhPciService *service, const MhPciInspection *inspect
 }
 
 gboolean
-mh_pci_service_lookup_holder (MhPciService *service, const char *address, guint32 *uid)
+mh_pci_service_check_memlock (MhPciService *service, guint64 bytes, GError **error)
 {
-  const MhPciRecord *record = mh_pci_registry_lookup (service->registry, address);
-
-  if (record == NULL)
-    return FALSE;
-  *uid = record->uid;
-  return TRUE;
+  return mh_limits_check_memlock (mh_leased_service_get_config (service), bytes, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,7 +202,7 @@ bind_job_free (gpointer data)
 static gboolean
 bind_locked (BindJob *job, GError **error)
 {
-  const MhPciSysfs *sysfs = job->service->sysfs;
+  const MhPciSysfs *sysfs = mh_leased_service_get_kernel (job->service);
   g_autoptr (GError) local_error = NULL;
   g_autofree char *driver = mh_pci_sysfs_read_driver (sysfs, job->address, &local_error);
 
@@ -368,9 +279,9 @@ bind_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   GError *error = NULL;
   gboolean ok;
 
-  g_mutex_lock (&job->service->kernel_lock);
+  mh_leased_service_lock_kernel (job->service);
   ok = bind_locked (job, &error);
-  g_mutex_unlock (&job->service->kernel_lock);
+  mh_leased_service_unlock_kernel (job->service);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -387,7 +298,7 @@ bind_fail (GTask *outer, GError *error)
 
   g_task_return_error (outer, error);
   g_object_unref (outer);
-  mh_pci_service_request_finished (service);
+  mh_leased_service_request_finished (service);
 }
 
 static void
@@ -396,7 +307,8 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *outer = user_data;
   BindJob *job = g_task_get_task_data (outer);
   MhPciService *service = job->service;
-  MhPciRecord *record = mh_pci_registry_lookup (service->registry, job->address);
+  MhPciRecord *record =
+    mh_pci_registry_lookup (mh_leased_service_get_registry (service), job->address);
   GError *error = NULL;
   gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
@@ -407,13 +319,13 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_message ("forgot %s (uid %u): it left vfio-pci outside microvm-helper; binding it anew",
                  job->address, record->uid);
-      mh_pci_service_forget (service, record);
-      mh_pci_service_save_or_warn (service);
+      mh_leased_service_forget (service, record);
+      mh_leased_service_save_or_warn (service);
       if (!job->started_over)
         {
           job->started_over = TRUE;
           job->reuse = FALSE;
-          mh_pci_service_request_finished (service);
+          mh_leased_service_request_finished (service);
           bind_start (outer);
           return;
         }
@@ -431,7 +343,7 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       g_task_return_pointer (outer, g_strdup (job->node), g_free);
       g_object_unref (outer);
-      mh_pci_service_request_finished (service);
+      mh_leased_service_request_finished (service);
       return;
     }
 
@@ -441,17 +353,17 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
         {
           record->state = MH_PCI_STATE_BOUND;
           if (record->lease_name != NULL)
-            mh_leases_hold (service->leases, record->lease_name);
+            mh_leases_hold (mh_leased_service_get_leases (service), record->lease_name);
         }
       else
-        mh_pci_service_forget (service, record);
-      mh_pci_service_save_or_warn (service);
+        mh_leased_service_forget (service, record);
+      mh_leased_service_save_or_warn (service);
       bind_fail (outer, error);
       return;
     }
 
   record->state = MH_PCI_STATE_BOUND;
-  if (!mh_pci_registry_save (service->registry, &error))
+  if (!mh_pci_registry_save (mh_leased_service_get_registry (service), &error))
     {
       /* Bound, but the helper could not write down whose it is: give it
        * back rather than leave a device nobody can release. */
@@ -459,19 +371,19 @@ bind_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
       record->give_back = TRUE;
       g_ptr_array_add (undo, record);
-      mh_pci_service_start_release (service, undo, "the registry could not be written");
+      mh_leased_service_start_release (service, undo, "the registry could not be written");
       bind_fail (outer, error);
       return;
     }
   mh_fault_point ("pci-bind-bound");
   if (record->lease_name != NULL)
-    mh_leases_hold (service->leases, record->lease_name);
+    mh_leases_hold (mh_leased_service_get_leases (service), record->lease_name);
   g_message ("bound %s to vfio-pci for uid %u (was on %s); %s is theirs", job->address,
              job->caller->uid, job->original_driver[0] ? job->original_driver : "no driver",
              job->node);
   g_task_return_pointer (outer, g_strdup (job->node), g_free);
   g_object_unref (outer);
-  mh_pci_service_request_finished (service);
+  mh_leased_service_request_finished (service);
 }
 
 static void
@@ -502,7 +414,7 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   /* The registry may have changed while the worker read sysfs. */
-  if (mh_pci_registry_lookup (service->registry, job->address) != NULL)
+  if (mh_pci_registry_lookup (mh_leased_service_get_registry (service), job->address) != NULL)
     {
       bind_fail (outer, g_error_new (MH_ERROR, MH_ERROR_BUSY,
                                      "another request is working on %s; try again", job->address));
@@ -528,11 +440,12 @@ bind_inspected (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (record->original_override);
   record->original_override = g_strdup (inspection->device->driver_override);
   if (job->release_on_disconnect)
-    mh_pci_record_set_lease (record, job->caller->sender, mh_leases_get_bus_id (service->leases));
-  mh_pci_registry_insert (service->registry, record);
-  if (!mh_pci_registry_save (service->registry, &error))
+    mh_pci_record_set_lease (record, job->caller->sender,
+                             mh_leases_get_bus_id (mh_leased_service_get_leases (service)));
+  mh_pci_registry_insert (mh_leased_service_get_registry (service), record);
+  if (!mh_pci_registry_save (mh_leased_service_get_registry (service), &error))
     {
-      mh_pci_registry_remove (service->registry, job->address);
+      mh_pci_registry_remove (mh_leased_service_get_registry (service), job->address);
       g_prefix_error (&error, "nothing was changed: ");
       bind_fail (outer, error);
       return;
@@ -552,10 +465,11 @@ bind_start (GTask *outer)
 {
   BindJob *job = g_task_get_task_data (outer);
   MhPciService *service = job->service;
-  MhPciRecord *record = mh_pci_registry_lookup (service->registry, job->address);
+  MhPciRecord *record =
+    mh_pci_registry_lookup (mh_leased_service_get_registry (service), job->address);
   GError *error = NULL;
 
-  mh_pci_service_request_started (service);
+  mh_leased_service_request_started (service);
   if (record != NULL)
     {
       if (record->uid != job->caller->uid)
@@ -566,7 +480,7 @@ bind_start (GTask *outer)
                                          job->address));
           return;
         }
-      if (!mh_pci_service_check_not_busy (record, &error))
+      if (!mh_pci_release_check_not_busy (record, &error))
         {
           bind_fail (outer, error);
           return;
@@ -602,106 +516,6 @@ mh_pci_service_bind_async (MhPciService *service, const MhCaller *caller, const 
 
 char *
 mh_pci_service_bind_finish (MhPciService *service, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ------------------------------------------------------------------ */
-/* List */
-
-typedef struct {
-  char *address;
-  guint group;
-  char *original_driver;
-  guint32 uid;
-  gboolean leased;
-} Listed;
-
-typedef struct {
-  const MhPciSysfs *sysfs;
-  GArray *entries;
-} ListJob;
-
-static void
-listed_clear (gpointer data)
-{
-  Listed *entry = data;
-
-  g_free (entry->address);
-  g_free (entry->original_driver);
-}
-
-static void
-list_job_free (gpointer data)
-{
-  ListJob *job = data;
-
-  g_array_unref (job->entries);
-  g_free (job);
-}
-
-static void
-list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  ListJob *job = task_data;
-  g_autoptr (GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a(sa{sv})"));
-
-  for (guint i = 0; i < job->entries->len; i++)
-    {
-      Listed *entry = &g_array_index (job->entries, Listed, i);
-      g_auto (GVariantDict) details = G_VARIANT_DICT_INIT (NULL);
-      g_autoptr (MhPciDevice) device = NULL;
-      g_autofree char *node = NULL;
-
-      device = mh_pci_sysfs_read_device (job->sysfs, entry->address, FALSE, NULL);
-      if (device == NULL || strcmp (device->driver, MH_PCI_VFIO_DRIVER) != 0)
-        continue;
-      node = mh_pci_sysfs_vfio_node (job->sysfs, entry->group);
-      g_variant_dict_insert (&details, "vendor", "q", device->vendor);
-      g_variant_dict_insert (&details, "device", "q", device->device);
-      g_variant_dict_insert (&details, "class", "u", device->class_code);
-      g_variant_dict_insert (&details, "iommu_group", "u", entry->group);
-      g_variant_dict_insert (&details, "vfio_group_path", "s", node);
-      g_variant_dict_insert (&details, "original_driver", "s", entry->original_driver);
-      g_variant_dict_insert (&details, "owner", "u", entry->uid);
-      g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
-      g_variant_builder_add (builder, "(s@a{sv})", entry->address, g_variant_dict_end (&details));
-    }
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (builder)),
-                         (GDestroyNotify) g_variant_unref);
-}
-
-void
-mh_pci_service_list_async (MhPciService *service, guint32 uid, GAsyncReadyCallback callback,
-                           gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  g_autoptr (GPtrArray) records = mh_pci_registry_list (service->registry, uid);
-  ListJob *job = g_new0 (ListJob, 1);
-
-  job->sysfs = service->sysfs;
-  job->entries = g_array_new (FALSE, TRUE, sizeof (Listed));
-  g_array_set_clear_func (job->entries, listed_clear);
-  for (guint i = 0; i < records->len; i++)
-    {
-      const MhPciRecord *record = records->pdata[i];
-      Listed entry = { 0 };
-
-      if (record->state != MH_PCI_STATE_BOUND || record->give_back)
-        continue;
-      entry.address = g_strdup (record->address);
-      entry.group = record->iommu_group;
-      entry.original_driver = g_strdup (record->original_driver);
-      entry.uid = record->uid;
-      entry.leased = record->lease_name != NULL;
-      g_array_append_val (job->entries, entry);
-    }
-  g_task_set_task_data (task, job, list_job_free);
-  g_task_run_in_thread (task, list_thread);
-}
-
-GVariant *
-mh_pci_service_list_finish (MhPciService *service, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -42,44 +42,6 @@ mh_registry_corrupt (GError **error, const char *origin, const char *group, cons
   return FALSE;
 }
 
-GHashTable *
-mh_registry_parse (const MhRegistryFormat *format, const char *origin, const char *text,
-                   gsize length, GError **error)
-{
-  g_autoptr (GKeyFile) file = g_key_file_new ();
-  g_autoptr (GHashTable) records = NULL;
-  g_autoptr (GError) local_error = NULL;
-  g_auto (GStrv) groups = NULL;
-
-  if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: %s", origin, local_error->message);
-      return NULL;
-    }
-
-  records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, format->free_record);
-  groups = g_key_file_get_groups (file, NULL);
-  for (gsize i = 0; groups[i] != NULL; i++)
-    {
-      gpointer record = NULL;
-      const char *key;
-
-      if (!g_str_has_prefix (groups[i], format->group_prefix))
-        continue;
-      if (!format->parse (file, groups[i], origin, &record, error))
-        return NULL;
-      key = format->key (record);
-      if (g_hash_table_contains (records, key))
-        {
-          mh_registry_corrupt (error, origin, groups[i], format->duplicate_why);
-          format->free_record (record);
-          return NULL;
-        }
-      g_hash_table_insert (records, (gpointer) key, record);
-    }
-  return g_steal_pointer (&records);
-}
-
 gboolean
 mh_registry_read_lease (GKeyFile *file, const char *group, const char *origin, char **lease_name,
                         char **lease_bus, GError **error)

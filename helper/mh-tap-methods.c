@@ -1,7 +1,5 @@
 #include "mh-tap-methods.h"
 
-#include <string.h>
-
 #include "mh-error.h"
 #include "mh-i18n.h"
 #include "mh-ifname.h"
@@ -58,14 +56,8 @@ mh_tap_methods_prepare_create_taps (MhCall *call, GError **error)
 
   g_variant_get (call->parameters, "(@a(sa{sv}))", &taps);
   n = g_variant_n_children (taps);
-  if (n > call->dispatcher->config->max_taps_per_user)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
-                   "%zu taps asked for in one call, more than the limit of %u per user "
-                   "(MaxPerUser= in %s)",
-                   n, call->dispatcher->config->max_taps_per_user, call->dispatcher->config->path);
-      return FALSE;
-    }
+  if (!mh_tap_service_check_batch_size (call->dispatcher->taps, n, error))
+    return FALSE;
 
   requests = mh_tap_request_parse_batch (taps, error);
   if (requests == NULL)
@@ -73,28 +65,43 @@ mh_tap_methods_prepare_create_taps (MhCall *call, GError **error)
   return prepare_requests (call, requests, error);
 }
 
-static void
-on_created (GObject *source, GAsyncResult *result, gpointer user_data)
+/* The taps made, or NULL after replying with the error. */
+static GPtrArray *
+created_or_reply_error (MhCall *call, GAsyncResult *result)
 {
-  MhCall *call = user_data;
-  g_autoptr (GPtrArray) results = NULL;
+  GPtrArray *results;
   GError *error = NULL;
-  GVariantBuilder builder;
 
   results = mh_tap_service_create_finish (call->dispatcher->taps, result, &error);
   if (results == NULL)
-    {
-      mh_call_return_error (call, error);
-      return;
-    }
+    mh_call_return_error (call, error);
+  return results;
+}
 
-  if (strcmp (call->method->name, "CreateTap") == 0)
-    {
-      const MhTapResult *one = results->pdata[0];
-      mh_call_return (call, g_variant_new ("(si)", one->name, one->ifindex));
-      return;
-    }
+/* CreateTap's reply: (si). */
+static void
+on_created_one (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MhCall *call = user_data;
+  g_autoptr (GPtrArray) results = created_or_reply_error (call, result);
+  const MhTapResult *one;
 
+  if (results == NULL)
+    return;
+  one = results->pdata[0];
+  mh_call_return (call, g_variant_new ("(si)", one->name, one->ifindex));
+}
+
+/* CreateTaps' reply: (a(si)). */
+static void
+on_created_batch (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MhCall *call = user_data;
+  g_autoptr (GPtrArray) results = created_or_reply_error (call, result);
+  GVariantBuilder builder;
+
+  if (results == NULL)
+    return;
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(si)"));
   for (guint i = 0; i < results->len; i++)
     {
@@ -105,10 +112,17 @@ on_created (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-mh_tap_methods_run_create (MhCall *call)
+mh_tap_methods_run_create_tap (MhCall *call)
 {
-  mh_tap_service_create_async (call->dispatcher->taps, call->caller, call->request, on_created,
+  mh_tap_service_create_async (call->dispatcher->taps, call->caller, call->request, on_created_one,
                                call);
+}
+
+void
+mh_tap_methods_run_create_taps (MhCall *call)
+{
+  mh_tap_service_create_async (call->dispatcher->taps, call->caller, call->request,
+                               on_created_batch, call);
 }
 
 gboolean

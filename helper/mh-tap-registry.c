@@ -9,11 +9,6 @@
 #include "mh-ifname.h"
 #include "mh-registry-file.h"
 
-struct _MhTapRegistry {
-  char *path;
-  GHashTable *records; /* name -> MhTapRecord */
-};
-
 /* Group names are numbered rather than named after the tap: a valid
  * interface name may contain '[' or ']', which a key file group may not. */
 #define GROUP_PREFIX "tap"
@@ -23,8 +18,7 @@ mh_tap_record_new (const char *name, guint32 uid)
 {
   MhTapRecord *record = g_new0 (MhTapRecord, 1);
 
-  record->name = g_strdup (name);
-  record->uid = uid;
+  mh_leased_record_init (record, name, uid);
   record->vnet_hdr = TRUE;
   return record;
 }
@@ -34,49 +28,9 @@ mh_tap_record_free (MhTapRecord *record)
 {
   if (record == NULL)
     return;
-  if (record->retry_source != 0)
-    g_source_remove (record->retry_source);
+  mh_leased_record_clear (record);
   g_free (record->release_error);
-  g_free (record->name);
-  g_free (record->lease_name);
-  g_free (record->lease_bus_id);
   g_free (record);
-}
-
-void
-mh_tap_record_set_lease (MhTapRecord *record, const char *lease_name, const char *bus_id)
-{
-  g_free (record->lease_name);
-  g_free (record->lease_bus_id);
-  record->lease_name = g_strdup (lease_name);
-  record->lease_bus_id = lease_name != NULL ? g_strdup (bus_id) : NULL;
-}
-
-MhTapRegistry *
-mh_tap_registry_new (const char *path)
-{
-  MhTapRegistry *registry = g_new0 (MhTapRegistry, 1);
-
-  registry->path = g_strdup (path);
-  registry->records =
-    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mh_tap_record_free);
-  return registry;
-}
-
-void
-mh_tap_registry_free (MhTapRegistry *registry)
-{
-  if (registry == NULL)
-    return;
-  g_hash_table_unref (registry->records);
-  g_free (registry->path);
-  g_free (registry);
-}
-
-const char *
-mh_tap_registry_get_path (MhTapRegistry *registry)
-{
-  return registry->path;
 }
 
 static gboolean
@@ -129,94 +83,6 @@ parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *o
   return TRUE;
 }
 
-static const char *
-record_key (gconstpointer record)
-{
-  return ((const MhTapRecord *) record)->name;
-}
-
-static const MhRegistryFormat registry_format = {
-  .group_prefix = GROUP_PREFIX,
-  .parse = parse_record,
-  .key = record_key,
-  .free_record = (GDestroyNotify) mh_tap_record_free,
-  .duplicate_why = "the name is recorded twice",
-};
-
-gboolean
-mh_tap_registry_load_from_data (MhTapRegistry *registry, const char *text, gsize length,
-                                GError **error)
-{
-  GHashTable *records = mh_registry_parse (&registry_format, registry->path, text, length, error);
-
-  if (records == NULL)
-    return FALSE;
-  g_hash_table_unref (registry->records);
-  registry->records = records;
-  return TRUE;
-}
-
-gboolean
-mh_tap_registry_load (MhTapRegistry *registry, GError **error)
-{
-  g_autofree char *text = NULL;
-  gsize length = 0;
-
-  if (!mh_registry_file_read (registry->path, &text, &length, error))
-    return FALSE;
-  if (text == NULL)
-    {
-      g_hash_table_remove_all (registry->records);
-      return TRUE;
-    }
-  return mh_tap_registry_load_from_data (registry, text, length, error);
-}
-
-static gint
-compare_records_by_name (gconstpointer a, gconstpointer b)
-{
-  const MhTapRecord *ra = *(const MhTapRecord *const *) a;
-  const MhTapRecord *rb = *(const MhTapRecord *const *) b;
-
-  return strcmp (ra->name, rb->name);
-}
-
-GPtrArray *
-mh_tap_registry_list (MhTapRegistry *registry, guint32 uid)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, registry->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      MhTapRecord *record = value;
-      if (uid == G_MAXUINT32 || record->uid == uid)
-        g_ptr_array_add (out, record);
-    }
-  g_ptr_array_sort (out, compare_records_by_name);
-  return out;
-}
-
-GPtrArray *
-mh_tap_registry_list_leased_by (MhTapRegistry *registry, const char *lease_name)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, registry->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      MhTapRecord *record = value;
-      if (g_strcmp0 (record->lease_name, lease_name) == 0)
-        g_ptr_array_add (out, record);
-    }
-  g_ptr_array_sort (out, compare_records_by_name);
-  return out;
-}
-
 /* A key file value, escaped as GKeyFile escapes (and its loader
  * unescapes) them: whatever a record holds reads back the same. */
 static void
@@ -252,10 +118,9 @@ append_value (GString *out, const char *key, const char *value)
 /* Written directly rather than through a GKeyFile, which costs about 20
  * times more per record; it is written on every change, so with hundreds of
  * taps that was most of a CreateTap.  The loader still is GKeyFile's. */
-char *
-mh_tap_registry_to_data (MhTapRegistry *registry, gsize *length)
+static char *
+to_data (GPtrArray *all, gsize *length)
 {
-  g_autoptr (GPtrArray) all = mh_tap_registry_list (registry, G_MAXUINT32);
   GString *out = g_string_sized_new (64 + all->len * 128);
 
   g_string_append (out, "# Taps created by microvm-helperd. Written by the helper; do not edit.\n");
@@ -279,51 +144,17 @@ mh_tap_registry_to_data (MhTapRegistry *registry, gsize *length)
   return g_string_free (out, FALSE);
 }
 
-gboolean
-mh_tap_registry_save (MhTapRegistry *registry, GError **error)
+static const MhLeasedFormat registry_format = {
+  .group_prefix = GROUP_PREFIX,
+  .parse = parse_record,
+  .free_record = (GDestroyNotify) mh_tap_record_free,
+  .duplicate_why = "the name is recorded twice",
+  .what = "taps",
+  .to_data = to_data,
+};
+
+MhTapRegistry *
+mh_tap_registry_new (const char *path)
 {
-  g_autofree char *data = NULL;
-  gsize length = 0;
-
-  data = mh_tap_registry_to_data (registry, &length);
-  return mh_registry_file_write (registry->path, data, length, "taps", error);
-}
-
-MhTapRecord *
-mh_tap_registry_lookup (MhTapRegistry *registry, const char *name)
-{
-  return g_hash_table_lookup (registry->records, name);
-}
-
-void
-mh_tap_registry_insert (MhTapRegistry *registry, MhTapRecord *record)
-{
-  g_return_if_fail (!g_hash_table_contains (registry->records, record->name));
-  g_hash_table_insert (registry->records, record->name, record);
-}
-
-void
-mh_tap_registry_remove (MhTapRegistry *registry, const char *name)
-{
-  g_hash_table_remove (registry->records, name);
-}
-
-guint
-mh_tap_registry_count (MhTapRegistry *registry)
-{
-  return g_hash_table_size (registry->records);
-}
-
-guint
-mh_tap_registry_count_for_uid (MhTapRegistry *registry, guint32 uid)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, registry->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((MhTapRecord *) value)->uid == uid)
-      n++;
-  return n;
+  return mh_leased_registry_new (path, &registry_format);
 }

@@ -1,14 +1,16 @@
-/* The tap service's state, the checks before polkit, and creation: all or
- * nothing, recorded before the kernel work, the kernel work on a worker
- * thread.  Removal is in mh-tap-removal.c, listing and start-up
- * reconciliation in mh-tap-inventory.c. */
-#include "mh-tap-service-private.h"
+/* The tap kind: its table for the leased core, the checks before polkit,
+ * and creation: all or nothing, recorded before the kernel work, the
+ * kernel work on a worker thread.  Removal is in mh-tap-removal.c,
+ * listing and start-up reconciliation in mh-tap-inventory.c. */
+#include "mh-tap-service.h"
 
 #include <errno.h>
 #include <linux/if_tun.h>
 
 #include "mh-error.h"
 #include "mh-fault.h"
+#include "mh-limits.h"
+#include "mh-tap-kind.h"
 #include "mh-tap-request.h"
 
 void
@@ -20,107 +22,37 @@ mh_tap_result_free (MhTapResult *result)
   g_free (result);
 }
 
+static void
+free_backend (gpointer backend)
+{
+  mh_tap_backend_free (backend);
+}
+
+static const MhLeasedKind tap_kind = {
+  .pending_why = "its client left the bus",
+  .free_kernel = free_backend,
+  .release_snapshot = mh_tap_removal_snapshot,
+  .release_work = mh_tap_removal_work,
+  .release_finished = mh_tap_removal_finished,
+  .check_caller_release = mh_tap_removal_check_caller,
+  .caller_release_done = mh_tap_removal_caller_done,
+  .retry_first_ms = 1000,
+  .retry_max_ms = 60000,
+  .retry_why = "retrying a release that failed",
+  .vanished = mh_tap_inventory_vanished,
+  .noun = "tap",
+  .reconcile = mh_tap_inventory_reconcile,
+  .list_type = "a(sia{sv})",
+  .list_snapshot = mh_tap_inventory_list_snapshot,
+  .list_snapshot_free = mh_tap_inventory_list_snapshot_free,
+  .list_describe = mh_tap_inventory_list_describe,
+};
+
 MhTapService *
 mh_tap_service_new (const MhConfig *config, MhTapRegistry *registry, MhTapBackend *backend,
                     MhLeases *leases)
 {
-  MhTapService *service = g_new0 (MhTapService, 1);
-
-  service->config = config;
-  service->registry = registry;
-  service->backend = backend;
-  service->leases = leases;
-  return service;
-}
-
-void
-mh_tap_service_free (MhTapService *service)
-{
-  if (service == NULL)
-    return;
-  mh_tap_registry_free (service->registry);
-  mh_tap_backend_free (service->backend);
-  g_free (service);
-}
-
-MhTapRegistry *
-mh_tap_service_get_registry (MhTapService *service)
-{
-  return service->registry;
-}
-
-void
-mh_tap_service_set_idle_callback (MhTapService *service, GCallback callback, gpointer user_data)
-{
-  service->idle_callback = callback;
-  service->idle_data = user_data;
-}
-
-gboolean
-mh_tap_service_is_idle (MhTapService *service)
-{
-  g_autoptr (GPtrArray) all = NULL;
-
-  if (service->in_flight > 0)
-    return FALSE;
-  all = mh_tap_registry_list (service->registry, G_MAXUINT32);
-  for (guint i = 0; i < all->len; i++)
-    {
-      const MhTapRecord *record = all->pdata[i];
-      if (record->retry_source != 0 || record->release_pending)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-void
-mh_tap_service_request_started (MhTapService *service)
-{
-  service->in_flight++;
-}
-
-/* Work that waited for a busy record (a lease released meanwhile) starts
- * here, then the daemon hears that the service may be idle. */
-void
-mh_tap_service_request_finished (MhTapService *service)
-{
-  g_autoptr (GPtrArray) pending = g_ptr_array_new ();
-  g_autoptr (GPtrArray) all = mh_tap_registry_list (service->registry, G_MAXUINT32);
-
-  g_assert (service->in_flight > 0);
-  service->in_flight--;
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      MhTapRecord *record = all->pdata[i];
-      if (record->release_pending && !record->busy)
-        {
-          record->release_pending = FALSE;
-          g_ptr_array_add (pending, record);
-        }
-    }
-  if (pending->len > 0)
-    mh_tap_service_start_release (service, pending, "its client left the bus");
-
-  if (service->in_flight == 0 && service->idle_callback != NULL)
-    ((void (*) (gpointer)) service->idle_callback) (service->idle_data);
-}
-
-void
-mh_tap_service_save_or_warn (MhTapService *service)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!mh_tap_registry_save (service->registry, &error))
-    g_warning ("%s (the next start-up reconciles it with the kernel)", error->message);
-}
-
-void
-mh_tap_service_record_drop_lease (MhTapService *service, MhTapRecord *record)
-{
-  if (record->lease_name != NULL)
-    mh_leases_release (service->leases, record->lease_name);
-  mh_tap_record_set_lease (record, NULL, NULL);
+  return mh_leased_service_new (&tap_kind, config, registry, backend, leases);
 }
 
 /* ------------------------------------------------------------------ */
@@ -130,20 +62,22 @@ gboolean
 mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requests,
                              GError **error)
 {
+  MhTapRegistry *registry = mh_leased_service_get_registry (service);
+  const MhConfig *config = mh_leased_service_get_config (service);
   guint n_new = 0, n_have, n_total;
 
   for (guint i = 0; i < requests->len; i++)
     {
       const MhTapRequest *request = requests->pdata[i];
-      MhTapRecord *record = mh_tap_registry_lookup (service->registry, request->name);
+      MhTapRecord *record = mh_tap_registry_lookup (registry, request->name);
 
-      if (!mh_config_check_tap_name (service->config, request->name, error))
+      if (!mh_config_check_tap_name (config, request->name, error))
         return FALSE;
 
       /* Another user's tap that its owner made non-persistent holds its
        * name no more. */
       if (record != NULL && record->uid != uid &&
-          mh_tap_service_forget_if_vanished (service, record))
+          mh_leased_service_forget_if_vanished (service, record))
         record = NULL;
       if (record == NULL)
         {
@@ -174,31 +108,23 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
     }
 
   /* Vanished taps count under no limit. */
-  n_have = mh_tap_registry_count_for_uid (service->registry, uid);
-  if (n_have + n_new > service->config->max_taps_per_user &&
-      mh_tap_service_forget_vanished (service, uid) > 0)
-    n_have = mh_tap_registry_count_for_uid (service->registry, uid);
-  if (n_have + n_new > service->config->max_taps_per_user)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
-                   "uid %u has %u taps and asks for %u more, over the limit of %u per user "
-                   "(MaxPerUser= in %s); delete taps it no longer uses",
-                   uid, n_have, n_new, service->config->max_taps_per_user, service->config->path);
-      return FALSE;
-    }
-  n_total = mh_tap_registry_count (service->registry);
-  if (n_total + n_new > service->config->max_taps_total &&
-      mh_tap_service_forget_vanished (service, G_MAXUINT32) > 0)
-    n_total = mh_tap_registry_count (service->registry);
-  if (n_total + n_new > service->config->max_taps_total)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
-                   "the helper manages %u taps and %u more would exceed its limit of %u "
-                   "(MaxTotal= in %s)",
-                   n_total, n_new, service->config->max_taps_total, service->config->path);
-      return FALSE;
-    }
-  return TRUE;
+  n_have = mh_tap_registry_count_for_uid (registry, uid);
+  if (!mh_limits_check_taps_per_user (config, uid, n_have, n_new, NULL) &&
+      mh_leased_service_forget_vanished (service, uid) > 0)
+    n_have = mh_tap_registry_count_for_uid (registry, uid);
+  if (!mh_limits_check_taps_per_user (config, uid, n_have, n_new, error))
+    return FALSE;
+  n_total = mh_tap_registry_count (registry);
+  if (!mh_limits_check_taps_total (config, n_total, n_new, NULL) &&
+      mh_leased_service_forget_vanished (service, G_MAXUINT32) > 0)
+    n_total = mh_tap_registry_count (registry);
+  return mh_limits_check_taps_total (config, n_total, n_new, error);
+}
+
+gboolean
+mh_tap_service_check_batch_size (MhTapService *service, gsize n_asked, GError **error)
+{
+  return mh_limits_check_tap_batch (mh_leased_service_get_config (service), n_asked, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -356,14 +282,15 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < job->steps->len; i++)
     {
       Step *step = &g_array_index (job->steps, Step, i);
-      MhTapRecord *record = mh_tap_registry_lookup (service->registry, step->name);
+      MhTapRecord *record =
+        mh_tap_registry_lookup (mh_leased_service_get_registry (service), step->name);
 
       g_assert (record != NULL && record->busy);
       record->busy = FALSE;
       if (!ok)
         {
           if (step->new_record)
-            mh_tap_registry_remove (service->registry, step->name);
+            mh_tap_registry_remove (mh_leased_service_get_registry (service), step->name);
           continue;
         }
       if (step->kind == STEP_CREATE || step->recreated)
@@ -374,23 +301,23 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       if (step->recreated)
         {
-          mh_tap_service_record_drop_lease (service, record);
+          mh_leased_service_drop_lease (service, record);
           if (step->release_on_disconnect)
             mh_tap_record_set_lease (record, job->caller->sender,
-                                     mh_leases_get_bus_id (service->leases));
+                                     mh_leases_get_bus_id (mh_leased_service_get_leases (service)));
         }
     }
 
   if (!ok)
     {
-      mh_tap_service_save_or_warn (service);
+      mh_leased_service_save_or_warn (service);
       g_task_return_error (outer, g_steal_pointer (&error));
-      mh_tap_service_request_finished (service);
+      mh_leased_service_request_finished (service);
       return;
     }
 
   mh_fault_point ("tap-create-made");
-  if (!mh_tap_registry_save (service->registry, &error))
+  if (!mh_tap_registry_save (mh_leased_service_get_registry (service), &error))
     {
       /* The taps exist but the helper could not write down that they are
        * this user's: take them away again rather than leave taps nobody
@@ -400,13 +327,14 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
       for (guint i = 0; i < job->steps->len; i++)
         {
           Step *step = &g_array_index (job->steps, Step, i);
-          MhTapRecord *record = mh_tap_registry_lookup (service->registry, step->name);
+          MhTapRecord *record =
+            mh_tap_registry_lookup (mh_leased_service_get_registry (service), step->name);
           if (step->created)
             g_ptr_array_add (undo, record);
         }
-      mh_tap_service_start_release (service, undo, "the registry could not be written");
+      mh_leased_service_start_release (service, undo, "the registry could not be written");
       g_task_return_error (outer, g_steal_pointer (&error));
-      mh_tap_service_request_finished (service);
+      mh_leased_service_request_finished (service);
       return;
     }
 
@@ -415,11 +343,12 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < job->steps->len; i++)
     {
       Step *step = &g_array_index (job->steps, Step, i);
-      MhTapRecord *record = mh_tap_registry_lookup (service->registry, step->name);
+      MhTapRecord *record =
+        mh_tap_registry_lookup (mh_leased_service_get_registry (service), step->name);
       MhTapResult *out = g_new0 (MhTapResult, 1);
 
       if (step->created && record->lease_name != NULL)
-        mh_leases_hold (service->leases, record->lease_name);
+        mh_leases_hold (mh_leased_service_get_leases (service), record->lease_name);
       out->name = g_strdup (step->name);
       out->ifindex = step->ifindex;
       out->reused = !step->created;
@@ -427,7 +356,7 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   g_task_return_pointer (outer, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
-  mh_tap_service_request_finished (service);
+  mh_leased_service_request_finished (service);
 }
 
 void
@@ -453,7 +382,7 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
 
   job = g_new0 (CreateJob, 1);
   job->service = service;
-  job->backend = service->backend;
+  job->backend = mh_leased_service_get_kernel (service);
   job->caller = mh_caller_copy (caller);
   job->steps = g_array_sized_new (FALSE, TRUE, sizeof (Step), requests->len);
   g_array_set_clear_func (job->steps, step_clear);
@@ -461,7 +390,8 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
   for (guint i = 0; i < requests->len; i++)
     {
       const MhTapRequest *request = requests->pdata[i];
-      MhTapRecord *record = mh_tap_registry_lookup (service->registry, request->name);
+      MhTapRecord *record =
+        mh_tap_registry_lookup (mh_leased_service_get_registry (service), request->name);
       Step step = { 0 };
 
       step.name = g_strdup (request->name);
@@ -483,8 +413,8 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
           record->vnet_hdr = request->vnet_hdr;
           if (request->release_on_disconnect)
             mh_tap_record_set_lease (record, caller->sender,
-                                     mh_leases_get_bus_id (service->leases));
-          mh_tap_registry_insert (service->registry, record);
+                                     mh_leases_get_bus_id (mh_leased_service_get_leases (service)));
+          mh_tap_registry_insert (mh_leased_service_get_registry (service), record);
           step.kind = STEP_CREATE;
           step.new_record = TRUE;
           any_new = TRUE;
@@ -493,15 +423,16 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
       g_array_append_val (job->steps, step);
     }
 
-  if (any_new && !mh_tap_registry_save (service->registry, &error))
+  if (any_new && !mh_tap_registry_save (mh_leased_service_get_registry (service), &error))
     {
       for (guint i = 0; i < job->steps->len; i++)
         {
           Step *step = &g_array_index (job->steps, Step, i);
           if (step->new_record)
-            mh_tap_registry_remove (service->registry, step->name);
+            mh_tap_registry_remove (mh_leased_service_get_registry (service), step->name);
           else
-            mh_tap_registry_lookup (service->registry, step->name)->busy = FALSE;
+            mh_tap_registry_lookup (mh_leased_service_get_registry (service), step->name)->busy =
+              FALSE;
         }
       create_job_free (job);
       g_prefix_error (&error, "nothing was created: ");
@@ -511,7 +442,7 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
     }
 
   mh_fault_point ("tap-create-reserved");
-  mh_tap_service_request_started (service);
+  mh_leased_service_request_started (service);
   worker = g_task_new (NULL, NULL, create_thread_done, outer);
   g_task_set_task_data (worker, job, create_job_free);
   g_task_run_in_thread (worker, create_thread);

@@ -341,7 +341,7 @@ main (int argc, char **argv)
   lease_target.taps = taps;
   lease_target.pci = pci;
   authorizer = mh_authorizer_new_polkit ();
-  dispatcher = mh_dispatcher_new (config, authorizer, taps, pci);
+  dispatcher = mh_dispatcher_new (authorizer, taps, pci);
   daemon =
     mh_daemon_new (bus, dispatcher, leases, opt_no_idle_exit ? 0 : (guint) opt_idle_timeout, loop);
   mh_tap_service_set_idle_callback (taps, G_CALLBACK (on_service_idle), daemon);

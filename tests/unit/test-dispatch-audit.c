@@ -7,6 +7,7 @@
 #include "mh-dispatch.h"
 #include "mh-fake-tap-backend.h"
 #include "mh-leases.h"
+#include "mh-stub-authorizer.h"
 
 static GPtrArray *lines; /* the log lines that name CreateTaps */
 
@@ -76,7 +77,7 @@ test_long_batch_logged_short (void)
   config->max_taps_total = 3000;
   taps =
     mh_tap_service_new (config, mh_tap_registry_new (path), mh_fake_tap_backend_new (), leases);
-  dispatcher = mh_dispatcher_new (config, authorizer, taps, NULL);
+  dispatcher = mh_dispatcher_new (authorizer, taps, NULL);
 
   /* Made, and refused over MaxTotal=: both logged in a short line. */
   call_and_wait (dispatcher, alice, batch (2000));
