@@ -11,6 +11,7 @@ struct _MhLeasedService {
   MhLeases *leases;
   GMutex kernel_lock;
   guint in_flight;
+  gint64 last_vanished_sweep; /* monotonic µs of mh_leased_service_forget_vanished */
   GCallback idle_callback;
   gpointer idle_data;
 };
@@ -184,6 +185,47 @@ mh_leased_service_lookup_holder (MhLeasedService *service, const char *key, guin
     return FALSE;
   *uid = record->uid;
   return TRUE;
+}
+
+gboolean
+mh_leased_service_forget_if_vanished (MhLeasedService *service, gpointer data)
+{
+  MhLeasedRecord *record = data;
+  g_autofree char *key = NULL;
+  guint32 uid = record->uid;
+
+  if (record->busy || record->state != MH_LEASED_READY || record->release_pending ||
+      record->retry_source != 0)
+    return FALSE;
+  if (service->kind->vanished == NULL || !service->kind->vanished (service->kernel, record))
+    return FALSE;
+
+  key = g_strdup (record->key);
+  mh_leased_service_drop_lease (service, record);
+  mh_leased_registry_remove (service->registry, key);
+  mh_leased_service_save_or_warn (service);
+  g_message ("forgot %s %s (uid %u): it is no longer in the kernel", service->kind->noun, key, uid);
+  return TRUE;
+}
+
+#define VANISHED_SWEEP_INTERVAL_US (5 * G_USEC_PER_SEC)
+
+guint
+mh_leased_service_forget_vanished (MhLeasedService *service, guint32 uid)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint forgotten = 0;
+
+  if (service->last_vanished_sweep != 0 &&
+      now - service->last_vanished_sweep < VANISHED_SWEEP_INTERVAL_US)
+    return 0;
+  service->last_vanished_sweep = now;
+  records = mh_leased_registry_list (service->registry, uid);
+  for (guint i = 0; i < records->len; i++)
+    if (mh_leased_service_forget_if_vanished (service, records->pdata[i]))
+      forgotten++;
+  return forgotten;
 }
 
 /* ------------------------------------------------------------------ */

@@ -89,6 +89,12 @@ typedef struct {
   guint retry_max_ms;
   const char *retry_why;
 
+  /* Optional: whether the kernel no longer has @record's resource (its
+   * owner made it non-persistent, someone deleted it); main thread,
+   * synchronous.  noun names the kind in the log ("tap"). */
+  gboolean (*vanished) (gpointer kernel, gpointer record);
+  const char *noun;
+
   /* Start-up: what to do with @record, whose lease's client may be gone
    * (ask @alive).  May do synchronous kernel work. */
   MhLeasedVerdict (*reconcile) (MhLeasedService *service, gpointer record, MhLeaseAliveFunc alive,
@@ -150,6 +156,15 @@ gboolean mh_leased_service_lookup_holder (MhLeasedService *service, const char *
  * the log.  Nothing when @records is empty. */
 void mh_leased_service_start_release (MhLeasedService *service, GPtrArray *records,
                                       const char *why);
+
+/* Forgets @record (and frees it) if the kernel no longer has its
+ * resource (the kind's vanished).  Only for answers that would otherwise
+ * refuse (Busy, LimitExceeded).  Returns whether it was forgotten. */
+gboolean mh_leased_service_forget_if_vanished (MhLeasedService *service, gpointer record);
+/* The same for every record of @uid (G_MAXUINT32: of everyone); returns
+ * how many were forgotten.  At most once in a few seconds: a caller at a
+ * limit must not make the helper look up every resource on each call. */
+guint mh_leased_service_forget_vanished (MhLeasedService *service, guint32 uid);
 
 /* Tries to release @record again later (its last release failed). */
 void mh_leased_service_retry_release (MhLeasedService *service, gpointer record);

@@ -17,8 +17,8 @@ mh_limits_check_tap_batch (const MhConfig *config, gsize n_asked, GError **error
 }
 
 gboolean
-mh_limits_check_tap_count (const MhConfig *config, guint32 uid, guint n_have, guint n_new,
-                           guint n_total, GError **error)
+mh_limits_check_taps_per_user (const MhConfig *config, guint32 uid, guint n_have, guint n_new,
+                               GError **error)
 {
   if (n_have + n_new > config->max_taps_per_user)
     {
@@ -28,6 +28,12 @@ mh_limits_check_tap_count (const MhConfig *config, guint32 uid, guint n_have, gu
                    uid, n_have, n_new, config->max_taps_per_user, config->path);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+mh_limits_check_taps_total (const MhConfig *config, guint n_total, guint n_new, GError **error)
+{
   if (n_total + n_new > config->max_taps_total)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,

@@ -200,7 +200,7 @@ mh_pci_release_check_caller (MhLeasedService *service, gpointer data, const char
   if (record->uid != uid && !as_admin)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
-                   "%s is held by another user (uid %u); it is left alone", address, record->uid);
+                   "%s is held by another user; it is left alone", address);
       return FALSE;
     }
   return mh_pci_release_check_not_busy (record, error);

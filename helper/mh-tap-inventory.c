@@ -10,7 +10,9 @@
 typedef struct {
   char *name;
   int ifindex;
+  guint32 uid;
   gboolean leased;
+  char *release_error; /* a failed release being retried, or NULL */
 } Listed;
 
 gpointer
@@ -24,7 +26,9 @@ mh_tap_inventory_list_snapshot (gpointer data)
   entry = g_new0 (Listed, 1);
   entry->name = g_strdup (record->name);
   entry->ifindex = record->ifindex;
+  entry->uid = record->uid;
   entry->leased = record->lease_name != NULL;
+  entry->release_error = g_strdup (record->release_error);
   return entry;
 }
 
@@ -34,6 +38,7 @@ mh_tap_inventory_list_snapshot_free (gpointer data)
   Listed *entry = data;
 
   g_free (entry->name);
+  g_free (entry->release_error);
   g_free (entry);
 }
 
@@ -45,8 +50,9 @@ mh_tap_inventory_list_describe (gpointer kernel, gpointer data, GVariantBuilder 
   g_auto (GVariantDict) details = G_VARIANT_DICT_INIT (NULL);
   MhTapKernelInfo info;
 
+  /* Gone, replaced, or given away (TUNSETOWNER): not the caller's. */
   if (!backend->lookup (backend, entry->name, &info, NULL) || !info.is_tap ||
-      info.ifindex != entry->ifindex)
+      info.ifindex != entry->ifindex || info.owner != (gint64) entry->uid)
     return;
 
   g_variant_dict_insert (&details, "owner", "u", (guint32) info.owner);
@@ -54,8 +60,25 @@ mh_tap_inventory_list_describe (gpointer kernel, gpointer data, GVariantBuilder 
   g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
   g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
   g_variant_dict_insert (&details, "up", "b", info.up);
+  if (entry->release_error != NULL)
+    g_variant_dict_insert (&details, "release_error", "s", entry->release_error);
   g_variant_builder_add (builder, "(si@a{sv})", entry->name, entry->ifindex,
                          g_variant_dict_end (&details));
+}
+
+/* Main thread, synchronous: only for answers that would otherwise refuse
+ * (the core's mh_leased_service_forget_vanished). */
+gboolean
+mh_tap_inventory_vanished (gpointer kernel, gpointer data)
+{
+  MhTapBackend *backend = kernel;
+  const MhTapRecord *record = data;
+  g_autoptr (GError) error = NULL;
+  MhTapKernelInfo info;
+
+  if (backend->lookup (backend, record->name, &info, &error))
+    return !info.is_tap || info.ifindex != record->ifindex;
+  return g_error_matches (error, MH_ERRNO_ERROR, ENODEV);
 }
 
 /* ------------------------------------------------------------------ */

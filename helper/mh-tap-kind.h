@@ -15,6 +15,7 @@ gboolean mh_tap_removal_check_caller (MhLeasedService *service, gpointer record,
                                       guint32 uid, gboolean as_admin, GError **error);
 void mh_tap_removal_caller_done (MhLeasedService *service, MhLeasedItem *item, GTask *task);
 
+gboolean mh_tap_inventory_vanished (gpointer backend, gpointer record);
 MhLeasedVerdict mh_tap_inventory_reconcile (MhLeasedService *service, gpointer record,
                                             MhLeaseAliveFunc alive, gpointer alive_data);
 gpointer mh_tap_inventory_list_snapshot (gpointer record);

@@ -29,6 +29,7 @@ mh_tap_record_free (MhTapRecord *record)
   if (record == NULL)
     return;
   mh_leased_record_clear (record);
+  g_free (record->release_error);
   g_free (record);
 }
 

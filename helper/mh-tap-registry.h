@@ -20,6 +20,9 @@ typedef struct {
   int ifindex;
   gboolean multi_queue;
   gboolean vnet_hdr;
+
+  /* In memory only. */
+  char *release_error; /* why the last release failed, NULL if none did */
 } MhTapRecord;
 
 typedef MhLeasedRegistry MhTapRegistry;

@@ -133,15 +133,25 @@ apply_removal (MhLeasedService *service, MhLeasedItem *item, gboolean lease_ende
   return TRUE;
 }
 
+/* A release that failed (no descriptors left, a netlink error) is tried
+ * again (the kind's retry_first_ms / retry_max_ms), until the tap is
+ * deleted or gone: the lease's client is gone and nobody else would ever
+ * ask. */
 void
 mh_tap_removal_finished (MhLeasedService *service, MhLeasedItem *item, const char *why)
 {
+  MhTapRecord *record =
+    mh_tap_registry_lookup (mh_leased_service_get_registry (service), item->key);
   guint32 uid = item->uid;
 
   if (!apply_removal (service, item, TRUE))
     {
-      g_warning ("could not delete tap %s (uid %u) after %s: %s", item->key, uid, why,
-                 item->error != NULL ? item->error->message : "unknown");
+      g_free (record->release_error);
+      record->release_error =
+        g_strdup (item->error != NULL ? item->error->message : "unknown error");
+      mh_leased_service_retry_release (service, record);
+      g_warning ("could not delete tap %s (uid %u) after %s: %s; trying again in %u s", item->key,
+                 uid, why, record->release_error, record->retry_delay_ms / 1000);
       return;
     }
   switch (item->outcome)

@@ -37,6 +37,11 @@ static const MhLeasedKind tap_kind = {
   .release_finished = mh_tap_removal_finished,
   .check_caller_release = mh_tap_removal_check_caller,
   .caller_release_done = mh_tap_removal_caller_done,
+  .retry_first_ms = 1000,
+  .retry_max_ms = 60000,
+  .retry_why = "retrying a release that failed",
+  .vanished = mh_tap_inventory_vanished,
+  .noun = "tap",
   .reconcile = mh_tap_inventory_reconcile,
   .list_type = "a(sia{sv})",
   .list_snapshot = mh_tap_inventory_list_snapshot,
@@ -65,11 +70,16 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
   for (guint i = 0; i < requests->len; i++)
     {
       const MhTapRequest *request = requests->pdata[i];
-      const MhTapRecord *record = mh_tap_registry_lookup (registry, request->name);
+      MhTapRecord *record = mh_tap_registry_lookup (registry, request->name);
 
       if (!mh_config_check_tap_name (config, request->name, error))
         return FALSE;
 
+      /* Another user's tap that its owner made non-persistent holds its
+       * name no more. */
+      if (record != NULL && record->uid != uid &&
+          mh_leased_service_forget_if_vanished (service, record))
+        record = NULL;
       if (record == NULL)
         {
           n_new++;
@@ -98,9 +108,18 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
         }
     }
 
+  /* Vanished taps count under no limit. */
   n_have = mh_tap_registry_count_for_uid (registry, uid);
+  if (!mh_limits_check_taps_per_user (config, uid, n_have, n_new, NULL) &&
+      mh_leased_service_forget_vanished (service, uid) > 0)
+    n_have = mh_tap_registry_count_for_uid (registry, uid);
+  if (!mh_limits_check_taps_per_user (config, uid, n_have, n_new, error))
+    return FALSE;
   n_total = mh_tap_registry_count (registry);
-  return mh_limits_check_tap_count (config, uid, n_have, n_new, n_total, error);
+  if (!mh_limits_check_taps_total (config, n_total, n_new, NULL) &&
+      mh_leased_service_forget_vanished (service, G_MAXUINT32) > 0)
+    n_total = mh_tap_registry_count (registry);
+  return mh_limits_check_taps_total (config, n_total, n_new, error);
 }
 
 gboolean
