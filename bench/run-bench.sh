@@ -103,7 +103,7 @@ results=$MH_BENCH_OUT/results.txt
 sb=$MH_SANDBOX_DIR
 
 if [[ $MH_BENCH_QUICK == yes ]]; then
-    taps=20 polkit_checks=20 rounds=8 scale_reps=1 churn=400 frontend_rounds=3 ready_rounds=3
+    taps=20 polkit_checks=20 rounds=8 scale_reps=1 churn=200 frontend_rounds=2 ready_rounds=3
 else
     taps=200 polkit_checks=200 rounds=60 scale_reps=3 churn=10000 frontend_rounds=20 ready_rounds=20
 fi
