@@ -336,7 +336,8 @@ kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error
 }
 
 /* Sends one RTM_SETLINK or RTM_DELLINK carrying only IFLA_GROUP (and the
- * index, 0 for "every interface of the group") and waits for the answer. */
+ * index, 0 for "every interface of the group"); the answer is read with
+ * nl_wait_for_ack, in the order of sending. */
 static int
 send_group_request (struct nl_sock *sock, int type, int ifindex, guint32 group)
 {
@@ -352,9 +353,35 @@ send_group_request (struct nl_sock *sock, int type, int ifindex, guint32 group)
   if (err >= 0)
     err = nl_send_auto (sock, msg);
   nlmsg_free (msg);
-  if (err < 0)
-    return err;
-  return nl_wait_for_ack (sock);
+  return err;
+}
+
+/* Requests sent before their answers are read, so a loaded machine does
+ * not put the helper to sleep once per tap; few enough that the answers
+ * fit the socket's receive buffer. */
+#define GROUP_TAG_WINDOW 32
+
+/* Puts each of @ifindexes in @group; @tagged[i] says which went in. */
+static guint
+tag_with_group (struct nl_sock *sock, const int *ifindexes, guint n, guint32 group,
+                gboolean *tagged)
+{
+  guint count = 0;
+
+  for (guint start = 0; start < n; start += GROUP_TAG_WINDOW)
+    {
+      guint end = MIN (n, start + GROUP_TAG_WINDOW);
+      gboolean sent[GROUP_TAG_WINDOW];
+
+      for (guint i = start; i < end; i++)
+        sent[i - start] = send_group_request (sock, RTM_SETLINK, ifindexes[i], group) >= 0;
+      for (guint i = start; i < end; i++)
+        {
+          tagged[i] = sent[i - start] && nl_wait_for_ack (sock) >= 0;
+          count += tagged[i] ? 1 : 0;
+        }
+    }
+  return count;
 }
 
 /* A group number no interface of this namespace has: the helper's own
@@ -402,16 +429,14 @@ kernel_remove_many (MhTapBackend *self, const int *ifindexes, guint n, gboolean 
 
   if (sock == NULL || !pick_free_group (sock, &group, error))
     return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      removed[i] = send_group_request (sock, RTM_SETLINK, ifindexes[i], group) >= 0;
-      tagged += removed[i] ? 1 : 0;
-    }
+  tagged = tag_with_group (sock, ifindexes, n, group, removed);
   if (tagged == 0)
     return TRUE;
 
   mh_fault_point ("tap-delete-before-kernel");
   err = send_group_request (sock, RTM_DELLINK, 0, group);
+  if (err >= 0)
+    err = nl_wait_for_ack (sock);
   mh_fault_point ("tap-delete-after-kernel");
   if (err < 0)
     {
