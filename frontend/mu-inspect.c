@@ -2,6 +2,7 @@
  * with no privileged call. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "mu-commands.h"
 #include "mu-error.h"
@@ -23,6 +24,20 @@ static char *
 resolve_in_state (const char *state_dir, const char *path)
 {
   return g_path_is_absolute (path) ? g_strdup (path) : g_build_filename (state_dir, path, NULL);
+}
+
+/* upstream's host module: LimitNOFILE=1048576. */
+#define UPSTREAM_NOFILE 1048576
+
+/* What `run` raises the open-file limit to: the hard limit; -1 for none. */
+static gint64
+hard_nofile (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0 || limit.rlim_max == RLIM_INFINITY)
+    return -1;
+  return (gint64) limit.rlim_max;
 }
 
 static void
@@ -91,6 +106,21 @@ print_json (const MuRunner *runner, const char *name, const char *state_dir)
       mu_json_string (json, source);
       mu_json_key (json, "socket_path");
       mu_json_string (json, socket);
+      mu_json_key (json, "read_only");
+      mu_json_bool (json, share->options->read_only);
+      mu_json_key (json, "virtiofsd_options");
+      mu_json_begin_array (json);
+      for (guint j = 0; j < share->options->options->len; j++)
+        {
+          const MuShareOption *option = share->options->options->pdata[j];
+          g_autofree char *arg = option->value != NULL
+                                   ? g_strdup_printf ("%s=%s", option->name, option->value)
+                                   : g_strdup (option->name);
+          mu_json_string (json, arg);
+        }
+      mu_json_end_array (json);
+      mu_json_key (json, "dropped_options");
+      mu_json_string_array (json, share->options->dropped);
       mu_json_end_object (json);
     }
   mu_json_end_array (json);
@@ -103,6 +133,15 @@ print_json (const MuRunner *runner, const char *name, const char *state_dir)
   mu_json_string (json, runner->system);
   mu_json_key (json, "has_shutdown");
   mu_json_bool (json, runner->shutdown_path != NULL);
+  mu_json_key (json, "share_options_from");
+  mu_json_string (json, runner->has_virtiofsd_run ? "bin/virtiofsd-run" : NULL);
+  mu_json_key (json, "machine_registration");
+  mu_json_string (json, runner->has_machine_register ? "skipped" : NULL);
+  mu_json_key (json, "open_files_limit");
+  if (hard_nofile () >= 0)
+    mu_json_int (json, hard_nofile ());
+  else
+    mu_json_null (json);
   mu_json_end_object (json);
 
   text = mu_json_end (g_steal_pointer (&json));
@@ -147,13 +186,37 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir)
       const MuShare *share = runner->shares->pdata[i];
       g_autofree char *source = resolve_in_state (state_dir, share->source);
       g_autofree char *socket = resolve_in_state (state_dir, share->socket);
-      printf ("%-13s%s: %s (socket %s)\n", i == 0 ? "shares:" : "", share->tag, source, socket);
+      g_autofree char *described = mu_share_options_describe (share->options);
+
+      printf ("%-13s%s: %s (socket %s)%s\n", i == 0 ? "shares:" : "", share->tag, source, socket,
+              share->options->read_only ? " read-only" : "");
+      if (described[0] != '\0')
+        printf ("%-13s  virtiofsd %s\n", "", described);
+      for (guint j = 0; j < share->options->dropped->len; j++)
+        printf ("%-13s  dropped %s\n", "", (const char *) share->options->dropped->pdata[j]);
     }
+  if (runner->shares->len > 0)
+    printf ("%-13s%s\n", "share opts:",
+            runner->has_virtiofsd_run ? "from bin/virtiofsd-run (its supervisord configuration)"
+                                      : "none declared (no bin/virtiofsd-run): virtiofsd's "
+                                        "defaults, writable");
   if (runner->vsock_cid >= 0)
     printf ("%-13s%" G_GINT64_FORMAT "\n", "vsock cid:", runner->vsock_cid);
   printf ("%-13s%s\n", "system:", runner->system != NULL ? runner->system : "-");
   printf ("%-13s%s\n",
           "shutdown:", runner->shutdown_path != NULL ? "bin/microvm-shutdown" : "none (SIGTERM)");
+  {
+    gint64 nofile = hard_nofile ();
+    if (nofile >= 0 && nofile < UPSTREAM_NOFILE)
+      printf ("%-13s%" G_GINT64_FORMAT " (your hard limit; microvm.nix's host module gives %d)\n",
+              "open files:", nofile, UPSTREAM_NOFILE);
+    else
+      printf ("%-13s%s\n", "open files:", nofile >= 0 ? "1048576 or more" : "unlimited");
+  }
+  if (runner->has_machine_register)
+    printf ("%-13sskipped: bin/microvm-register (registerWithMachined) needs root; "
+            "machinectl will not list this VM\n",
+            "machined:");
   if (runner->taps->len > 0)
     printf ("%-13sCreateTaps for %u tap(s) (polkit: org.microvm.helper.manage-taps)\n",
             "privileged:", runner->taps->len);

@@ -153,6 +153,60 @@ start_in_background (MuVmState *state, const char *name)
   return 1;
 }
 
+static gboolean
+unit_is_starting (const char *name)
+{
+  g_autofree char *unit_state = mu_user_manager_state (name);
+
+  return g_str_equal (unit_state, "active") || g_str_equal (unit_state, "activating");
+}
+
+/* `systemctl --user start` returns as soon as the frontend runs (the unit
+ * is Type=simple); the VM may still fail, most often because polkit
+ * refuses a VM outside any login session.  Returns once the hypervisor
+ * started, or says why the unit ended, from its journal. */
+static int
+wait_for_unit (MuVmState *state, const char *name)
+{
+  g_autofree char *unit = mu_user_manager_unit (name);
+  g_autofree char *invocation = mu_user_manager_property (name, "InvocationID");
+  g_autofree char *booted = g_build_filename (state->state_dir, "booted", NULL);
+  g_autofree char *said = NULL;
+  g_autofree char *unit_state = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (unit_is_starting (name) && g_get_monotonic_time () < deadline)
+    {
+      if (g_file_test (booted, G_FILE_TEST_IS_SYMLINK) && mu_vm_is_running (name))
+        {
+          printf ("Started %s as %s\n", name, unit);
+          print_autostart_hint (name);
+          return 0;
+        }
+      g_usleep (50 * 1000);
+    }
+  unit_state = mu_user_manager_state (name);
+  if (unit_is_starting (name))
+    {
+      printf ("Started %s as %s; its hypervisor has not started within 60 s: see `microvm-user "
+              "logs %s`\n",
+              name, unit, name);
+      return 0;
+    }
+  /* journald may write the unit's last words a moment after it ended. */
+  for (int attempt = 0; attempt < 20 && invocation != NULL && *invocation != '\0'; attempt++)
+    {
+      g_clear_pointer (&said, g_free);
+      said = mu_user_manager_journal (invocation, 8);
+      if (said != NULL && strstr (said, "microvm-user") != NULL)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_printerr ("microvm-user: %s did not start (%s is %s); it said:\n%s", name, unit, unit_state,
+              said != NULL && *said != '\0' ? said : "(nothing in your journal)\n");
+  return 1;
+}
+
 int
 mu_command_start (int argc, char **argv)
 {
@@ -203,10 +257,7 @@ mu_command_start (int argc, char **argv)
     {
       if (!mu_user_manager_call ("start", name, &error))
         return mu_command_fail (error);
-      g_autofree char *unit = mu_user_manager_unit (name);
-      printf ("Started %s as %s\n", name, unit);
-      print_autostart_hint (name);
-      return 0;
+      return wait_for_unit (state, name);
     }
   return start_in_background (state, name);
 }

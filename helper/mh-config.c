@@ -293,12 +293,14 @@ mh_config_load (const char *path, GError **error)
  * device) and names common services create for their own bridges and
  * tunnels.  A tap under such a name would make the module's or the
  * service's start fail later, on the host.  Documented in
- * microvm-helper.conf(5); AllowedNames= restricts the rest. */
+ * microvm-helper.conf(5); AllowedNames= restricts the rest.  "lo" is not
+ * listed: it exists in every network namespace, and the rule for an
+ * existing interface (Busy, DESIGN.md) already answers it. */
 static const char *const reserved_names[] = {
-  "lo",      "sit0",      "tunl0",       "gre0",       "gretap0",    "erspan0",  "ip6tnl0",
-  "ip_vti0", "ip6_vti0",  "ip6gre0",     "bond0",      "dummy0",     "ifb0",     "ifb1",
-  "teql0",   "virbr0",    "docker0",     "lxcbr0",     "lxdbr0",     "incusbr0", "podman0",
-  "cni0",    "flannel.1", "cilium_host", "cilium_net", "tailscale0", "zt0",      NULL,
+  "sit0",      "tunl0",       "gre0",       "gretap0",    "erspan0",  "ip6tnl0", "ip_vti0",
+  "ip6_vti0",  "ip6gre0",     "bond0",      "dummy0",     "ifb0",     "ifb1",    "teql0",
+  "virbr0",    "docker0",     "lxcbr0",     "lxdbr0",     "incusbr0", "podman0", "cni0",
+  "flannel.1", "cilium_host", "cilium_net", "tailscale0", "zt0",      NULL,
 };
 
 gboolean

@@ -10,12 +10,19 @@
 # it crashed; exits non-zero if any target crashed, keeping the input and
 # printing how to reproduce it.  Needs root to install packages (once).
 #   scripts/fuzz.sh [SECONDS]
+#   scripts/fuzz.sh --build-only   (builds the targets and stops: test.sh
+#                                   builds them while a test suite runs)
 # Environment: MH_FUZZ_TARGETS="ifname runner ..." to run only some,
 # MH_FUZZ_JOBS (default 2) targets at a time, MH_FUZZ_DIR work directory
 # (default build-fuzz/fuzz-run; emptied first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+build_only=false
+if [[ "${1:-}" == --build-only ]]; then
+    build_only=true
+    shift
+fi
 seconds=${1:-60}
 jobs=${MH_FUZZ_JOBS:-2}
 work=${MH_FUZZ_DIR:-build-fuzz/fuzz-run}
@@ -23,7 +30,7 @@ all_targets=(runner dispatch ifname pci-address config user-config tap-request t
 read -r -a targets <<<"${MH_FUZZ_TARGETS:-${all_targets[*]}}"
 
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -eq 0 ]]; then
-    echo "usage: $0 [SECONDS]   (SECONDS > 0, default 60)" >&2
+    echo "usage: $0 [SECONDS | --build-only]   (SECONDS > 0, default 60)" >&2
     exit 2
 fi
 
@@ -45,6 +52,10 @@ else
     CC=clang meson setup build-fuzz "${options[@]}" >/dev/null
 fi
 ninja -C build-fuzz "${targets[@]/#/fuzz/fuzz-}"
+if $build_only; then
+    echo "fuzz.sh: ${#targets[@]} targets built in build-fuzz"
+    exit 0
+fi
 
 rm -rf "$work"
 mkdir -p "$work"
