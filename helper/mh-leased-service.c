@@ -292,8 +292,12 @@ release_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 
   if (service->kind->one_change_at_a_time)
     g_mutex_lock (&service->kernel_lock);
-  for (guint i = 0; i < job->items->len; i++)
-    service->kind->release_work (service->kernel, &g_array_index (job->items, MhLeasedItem, i));
+  if (service->kind->release_work_many != NULL && job->items->len > 1)
+    service->kind->release_work_many (service->kernel, &g_array_index (job->items, MhLeasedItem, 0),
+                                      job->items->len);
+  else
+    for (guint i = 0; i < job->items->len; i++)
+      service->kind->release_work (service->kernel, &g_array_index (job->items, MhLeasedItem, i));
   if (service->kind->one_change_at_a_time)
     g_mutex_unlock (&service->kernel_lock);
   g_task_return_boolean (task, TRUE);

@@ -65,6 +65,10 @@ typedef struct {
   GDestroyNotify snapshot_free;
   void (*release_recorded) (MhLeasedService *service);
   void (*release_work) (gpointer kernel, MhLeasedItem *item);
+  /* Optional, worker thread: every item of a job of more than one at
+   * once, in place of work, so the kind can give them back in one kernel
+   * operation (taps: one grace period for the whole set). */
+  void (*release_work_many) (gpointer kernel, MhLeasedItem *items, guint n_items);
   void (*release_finished) (MhLeasedService *service, MhLeasedItem *item, const char *why);
   void (*release_saved) (MhLeasedService *service);
 

@@ -31,6 +31,12 @@ struct _MhTapBackend {
   /* Deletes by interface index; @name is only for messages.  ENODEV when
    * the index no longer exists. */
   gboolean (*remove) (MhTapBackend *self, int ifindex, const char *name, GError **error);
+  /* Optional: deletes all of @ifindexes in one kernel operation (one RCU
+   * grace period for all, where remove costs one each).  Sets
+   * @removed[i] for each one it deleted; FALSE with @error when the set could not be deleted together (the
+   * caller then removes the rest one by one). */
+  gboolean (*remove_many) (MhTapBackend *self, const int *ifindexes, guint n, gboolean *removed,
+                           GError **error);
   void (*free) (MhTapBackend *self);
 };
 

@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <stdint.h>
@@ -333,6 +335,120 @@ kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error
   return TRUE;
 }
 
+/* Sends one RTM_SETLINK or RTM_DELLINK carrying only IFLA_GROUP (and the
+ * index, 0 for "every interface of the group"); the answer is read with
+ * nl_wait_for_ack, in the order of sending. */
+static int
+send_group_request (struct nl_sock *sock, int type, int ifindex, guint32 group)
+{
+  struct ifinfomsg header = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+  struct nl_msg *msg = nlmsg_alloc_simple (type, NLM_F_REQUEST | NLM_F_ACK);
+  int err;
+
+  if (msg == NULL)
+    return -NLE_NOMEM;
+  err = nlmsg_append (msg, &header, sizeof header, NLMSG_ALIGNTO);
+  if (err >= 0)
+    err = nla_put_u32 (msg, IFLA_GROUP, group);
+  if (err >= 0)
+    err = nl_send_auto (sock, msg);
+  nlmsg_free (msg);
+  return err;
+}
+
+/* Requests sent before their answers are read, so a loaded machine does
+ * not put the helper to sleep once per tap; few enough that the answers
+ * fit the socket's receive buffer. */
+#define GROUP_TAG_WINDOW 32
+
+/* Puts each of @ifindexes in @group; @tagged[i] says which went in. */
+static guint
+tag_with_group (struct nl_sock *sock, const int *ifindexes, guint n, guint32 group,
+                gboolean *tagged)
+{
+  guint count = 0;
+
+  for (guint start = 0; start < n; start += GROUP_TAG_WINDOW)
+    {
+      guint end = MIN (n, start + GROUP_TAG_WINDOW);
+      gboolean sent[GROUP_TAG_WINDOW];
+
+      for (guint i = start; i < end; i++)
+        sent[i - start] = send_group_request (sock, RTM_SETLINK, ifindexes[i], group) >= 0;
+      for (guint i = start; i < end; i++)
+        {
+          tagged[i] = sent[i - start] && nl_wait_for_ack (sock) >= 0;
+          count += tagged[i] ? 1 : 0;
+        }
+    }
+  return count;
+}
+
+/* A group number no interface of this namespace has: the helper's own
+ * for this one deletion.  (Interfaces start in group 0; only a privileged
+ * process could put one in this group before the deletion, and the
+ * numbers are random.) */
+static gboolean
+pick_free_group (struct nl_sock *sock, guint32 *group, GError **error)
+{
+  struct nl_cache *cache = NULL;
+  int err = rtnl_link_alloc_cache (sock, AF_UNSPEC, &cache);
+
+  if (err < 0)
+    return set_nl_error (error, err, "list", "the interfaces");
+  for (int attempt = 0; attempt < 16; attempt++)
+    {
+      gboolean taken = FALSE;
+
+      *group = 0x6d680000u | (guint32) g_random_int_range (1, 0x10000);
+      for (struct nl_object *object = nl_cache_get_first (cache); object != NULL && !taken;
+           object = nl_cache_get_next (object))
+        taken = rtnl_link_get_group ((struct rtnl_link *) object) == *group;
+      if (!taken)
+        {
+          nl_cache_free (cache);
+          return TRUE;
+        }
+    }
+  nl_cache_free (cache);
+  return mh_set_errno_error (error, EEXIST, "find a free interface group for the deletion");
+}
+
+/* Puts the taps in one fresh group, then deletes the group with one
+ * RTM_DELLINK: the kernel unregisters them together and waits for one
+ * grace period.  A tap that cannot be put in the group (gone meanwhile)
+ * is left to the caller. */
+static gboolean
+kernel_remove_many (MhTapBackend *self, const int *ifindexes, guint n, gboolean *removed,
+                    GError **error)
+{
+  g_autoptr (NlSock) sock = route_socket_open (error);
+  guint32 group = 0;
+  guint tagged = 0;
+  int err;
+
+  if (sock == NULL || !pick_free_group (sock, &group, error))
+    return FALSE;
+  tagged = tag_with_group (sock, ifindexes, n, group, removed);
+  if (tagged == 0)
+    return TRUE;
+
+  mh_fault_point ("tap-delete-before-kernel");
+  err = send_group_request (sock, RTM_DELLINK, 0, group);
+  if (err >= 0)
+    err = nl_wait_for_ack (sock);
+  mh_fault_point ("tap-delete-after-kernel");
+  if (err < 0)
+    {
+      g_autofree char *what = g_strdup_printf ("delete %u taps of interface group", tagged);
+      g_autofree char *name = g_strdup_printf ("0x%x", group);
+
+      memset (removed, 0, n * sizeof *removed);
+      return set_nl_error (error, err, what, name);
+    }
+  return TRUE;
+}
+
 static void
 kernel_free (MhTapBackend *self)
 {
@@ -347,6 +463,7 @@ mh_tap_backend_kernel_new (gboolean host_ipv6)
   backend->parent.create = kernel_create;
   backend->parent.lookup = kernel_lookup;
   backend->parent.remove = kernel_remove;
+  backend->parent.remove_many = kernel_remove_many;
   backend->parent.free = kernel_free;
   backend->host_ipv6 = host_ipv6;
   return &backend->parent;

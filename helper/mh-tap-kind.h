@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 gpointer mh_tap_removal_snapshot (MhLeasedService *service, gpointer record, GPtrArray *batch);
 void mh_tap_removal_work (gpointer backend, MhLeasedItem *item);
+void mh_tap_removal_work_many (gpointer backend, MhLeasedItem *items, guint n_items);
 void mh_tap_removal_finished (MhLeasedService *service, MhLeasedItem *item, const char *why);
 gboolean mh_tap_removal_check_caller (MhLeasedService *service, gpointer record, const char *name,
                                       guint32 uid, gboolean as_admin, GError **error);

@@ -23,10 +23,11 @@ mh_tap_removal_snapshot (MhLeasedService *service, gpointer record, GPtrArray *b
   return GINT_TO_POINTER (((MhTapRecord *) record)->ifindex);
 }
 
-void
-mh_tap_removal_work (gpointer kernel, MhLeasedItem *item)
+/* The checks before a removal: sets the outcome and returns FALSE when
+ * the tap must not be (or need not be) deleted. */
+static gboolean
+check_before_removal (MhTapBackend *backend, MhLeasedItem *item)
 {
-  MhTapBackend *backend = kernel;
   int ifindex = GPOINTER_TO_INT (item->data);
   g_autoptr (GError) error = NULL;
   MhTapKernelInfo info;
@@ -40,19 +41,27 @@ mh_tap_removal_work (gpointer kernel, MhLeasedItem *item)
           item->outcome = OUTCOME_FAILED;
           item->error = g_steal_pointer (&error);
         }
-      return;
+      return FALSE;
     }
   if (!info.is_tap || info.ifindex != ifindex)
     {
       item->outcome = OUTCOME_GONE; /* the name now belongs to another interface */
-      return;
+      return FALSE;
     }
   if (info.owner != (gint64) item->uid)
     {
       item->outcome = OUTCOME_OWNER_CHANGED;
-      return;
+      return FALSE;
     }
-  if (backend->remove (backend, ifindex, item->key, &error))
+  return TRUE;
+}
+
+static void
+remove_one (MhTapBackend *backend, MhLeasedItem *item)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (backend->remove (backend, GPOINTER_TO_INT (item->data), item->key, &error))
     item->outcome = OUTCOME_DELETED;
   else if (g_error_matches (error, MH_ERRNO_ERROR, ENODEV))
     item->outcome = OUTCOME_GONE;
@@ -60,6 +69,46 @@ mh_tap_removal_work (gpointer kernel, MhLeasedItem *item)
     {
       item->outcome = OUTCOME_FAILED;
       item->error = g_steal_pointer (&error);
+    }
+}
+
+void
+mh_tap_removal_work (gpointer kernel, MhLeasedItem *item)
+{
+  if (check_before_removal (kernel, item))
+    remove_one (kernel, item);
+}
+
+/* A lease's taps together: each checked as one alone would be, then those
+ * still to delete in one kernel operation, since each deletion on its own
+ * waits for an RCU grace period (about 20 ms: 256 taps took over 5 s).
+ * Whatever that operation leaves behind is deleted one by one. */
+void
+mh_tap_removal_work_many (gpointer kernel, MhLeasedItem *items, guint n_items)
+{
+  MhTapBackend *backend = kernel;
+  g_autofree int *ifindexes = g_new0 (int, n_items);
+  g_autofree guint *positions = g_new0 (guint, n_items);
+  g_autofree gboolean *removed = g_new0 (gboolean, n_items);
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < n_items; i++)
+    if (check_before_removal (backend, &items[i]))
+      {
+        ifindexes[n] = GPOINTER_TO_INT (items[i].data);
+        positions[n++] = i;
+      }
+  if (n > 1 && backend->remove_many != NULL &&
+      !backend->remove_many (backend, ifindexes, n, removed, &error))
+    g_message ("deleting %u taps together failed (%s); deleting them one by one", n,
+               error->message);
+  for (guint j = 0; j < n; j++)
+    {
+      if (removed[j])
+        items[positions[j]].outcome = OUTCOME_DELETED;
+      else
+        remove_one (backend, &items[positions[j]]);
     }
 }
 

@@ -33,6 +33,7 @@ static const MhLeasedKind tap_kind = {
   .free_kernel = free_backend,
   .release_snapshot = mh_tap_removal_snapshot,
   .release_work = mh_tap_removal_work,
+  .release_work_many = mh_tap_removal_work_many,
   .release_finished = mh_tap_removal_finished,
   .check_caller_release = mh_tap_removal_check_caller,
   .caller_release_done = mh_tap_removal_caller_done,

@@ -13,6 +13,8 @@ typedef struct {
   GHashTable *failures;   /* name -> errno */
   int next_ifindex;
   guint n_creates;
+  guint n_group_deletes;       /* remove_many calls that deleted something */
+  gboolean group_delete_fails; /* as on a kernel without group deletion */
 } FakeBackend;
 
 static gboolean
@@ -76,6 +78,33 @@ fake_remove (MhTapBackend *self, int ifindex, const char *name, GError **error)
   return mh_set_errno_error (error, ENODEV, "delete %s", name);
 }
 
+/* Like the kernel's group deletion: all or nothing. */
+static gboolean
+fake_remove_many (MhTapBackend *self, const int *ifindexes, guint n, gboolean *removed,
+                  GError **error)
+{
+  FakeBackend *fake = (FakeBackend *) self;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (fake->group_delete_fails)
+    return mh_set_errno_error (error, EOPNOTSUPP, "delete %u taps together", n);
+  for (guint i = 0; i < n; i++)
+    {
+      removed[i] = FALSE;
+      g_hash_table_iter_init (&iter, fake->interfaces);
+      while (!removed[i] && g_hash_table_iter_next (&iter, NULL, &value))
+        if (((MhTapKernelInfo *) value)->ifindex == ifindexes[i])
+          {
+            g_hash_table_iter_remove (&iter);
+            removed[i] = TRUE;
+          }
+    }
+  fake->n_group_deletes++;
+  return TRUE;
+}
+
 static void
 fake_free (MhTapBackend *self)
 {
@@ -95,6 +124,7 @@ mh_fake_tap_backend_new (void)
   fake->parent.create = fake_create;
   fake->parent.lookup = fake_lookup;
   fake->parent.remove = fake_remove;
+  fake->parent.remove_many = fake_remove_many;
   fake->parent.free = fake_free;
   g_mutex_init (&fake->lock);
   fake->interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -172,4 +202,22 @@ mh_fake_tap_backend_n_creates (MhTapBackend *backend)
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   return fake->n_creates;
+}
+
+void
+mh_fake_tap_backend_fail_group_delete (MhTapBackend *backend)
+{
+  FakeBackend *fake = (FakeBackend *) backend;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+
+  fake->group_delete_fails = TRUE;
+}
+
+guint
+mh_fake_tap_backend_n_group_deletes (MhTapBackend *backend)
+{
+  FakeBackend *fake = (FakeBackend *) backend;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+
+  return fake->n_group_deletes;
 }

@@ -18,6 +18,10 @@ void mh_fake_tap_backend_fail_create (MhTapBackend *backend, const char *name, i
 void mh_fake_tap_backend_drop (MhTapBackend *backend, const char *name);
 void mh_fake_tap_backend_set_owner (MhTapBackend *backend, const char *name, gint64 owner);
 
+/* Every later remove_many fails (a kernel without group deletion). */
+void mh_fake_tap_backend_fail_group_delete (MhTapBackend *backend);
+guint mh_fake_tap_backend_n_group_deletes (MhTapBackend *backend);
+
 gboolean mh_fake_tap_backend_has (MhTapBackend *backend, const char *name);
 guint mh_fake_tap_backend_count (MhTapBackend *backend);
 guint mh_fake_tap_backend_n_creates (MhTapBackend *backend);

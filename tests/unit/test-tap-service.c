@@ -249,6 +249,8 @@ test_lease_release (Fixture *f, gconstpointer data)
   G_GNUC_UNUSED g_autoptr (GPtrArray) kept = create (f, f->alice, "[('vm-k', @a{sv} {})]", &error);
 
   g_assert_no_error (error);
+  if (data != NULL) /* a kernel without group deletion */
+    mh_fake_tap_backend_fail_group_delete (f->backend);
   g_assert_cmpuint (mh_leases_count (f->leases), ==, 1);
   mh_leases_vanish (f->leases, f->alice->sender);
   wait_idle (f);
@@ -257,6 +259,9 @@ test_lease_release (Fixture *f, gconstpointer data)
   g_assert_true (mh_fake_tap_backend_has (f->backend, "vm-k"));
   g_assert_cmpuint (mh_leases_count (f->leases), ==, 0);
   g_assert_cmpuint (mh_tap_registry_count (registry (f)), ==, 1);
+  /* The lease's two taps went in one group deletion, or one by one after
+   * it failed. */
+  g_assert_cmpuint (mh_fake_tap_backend_n_group_deletes (f->backend), ==, data != NULL ? 0 : 1);
 }
 
 static void
@@ -365,6 +370,8 @@ main (int argc, char **argv)
   ADD ("/tap-service/checks-before-work", test_checks_before_work);
   ADD ("/tap-service/registry-unwritable", test_registry_unwritable);
   ADD ("/tap-service/lease-release", test_lease_release);
+  g_test_add ("/tap-service/lease-release-one-by-one", Fixture, "no group deletion", fixture_set_up,
+              test_lease_release, fixture_tear_down);
   ADD ("/tap-service/owner-changed", test_owner_changed);
   ADD ("/tap-service/reconcile", test_reconcile);
   ADD ("/tap-service/list", test_list);
