@@ -5,7 +5,7 @@
 
 #include "mu-commands.h"
 #include "mu-error.h"
-#include "mu-json.h"
+#include "mu-json-output.h"
 #include "mu-runner.h"
 #include "mu-state.h"
 
@@ -28,85 +28,61 @@ resolve_in_state (const char *state_dir, const char *path)
 static void
 print_json (const MuRunner *runner, const char *name, const char *state_dir)
 {
-  g_autoptr (MuJson) json = mu_json_new ();
-  g_autofree char *text = NULL;
+  g_autoptr (JsonBuilder) json = json_builder_new ();
 
-  mu_json_begin_object (json);
-  mu_json_key (json, "name");
-  mu_json_string (json, name);
-  mu_json_key (json, "runner");
-  mu_json_string (json, runner->path);
-  mu_json_key (json, "given");
-  mu_json_string (json, runner->given_path);
-  mu_json_key (json, "hypervisor");
-  mu_json_string (json, runner->hypervisor);
-  mu_json_key (json, "state_dir");
-  mu_json_string (json, state_dir);
-  mu_json_key (json, "taps");
-  mu_json_string_array (json, runner->taps);
-  mu_json_key (json, "tap_flags");
-  mu_json_begin_object (json);
-  mu_json_key (json, "vnet_hdr");
-  mu_json_bool (json, runner->tap_vnet_hdr);
-  mu_json_key (json, "multi_queue");
-  mu_json_bool (json, runner->tap_multi_queue);
-  mu_json_end_object (json);
-  mu_json_key (json, "pci_devices");
-  mu_json_string_array (json, runner->pci_devices);
-  mu_json_key (json, "macvtaps");
-  mu_json_begin_array (json);
+  json_builder_begin_object (json);
+  mu_json_add_string (json, "name", name);
+  mu_json_add_path (json, "runner", runner->path);
+  mu_json_add_path (json, "given", runner->given_path);
+  mu_json_add_string (json, "hypervisor", runner->hypervisor);
+  mu_json_add_path (json, "state_dir", state_dir);
+  mu_json_add_strings (json, "taps", runner->taps);
+  json_builder_set_member_name (json, "tap_flags");
+  json_builder_begin_object (json);
+  mu_json_add_bool (json, "vnet_hdr", runner->tap_vnet_hdr);
+  mu_json_add_bool (json, "multi_queue", runner->tap_multi_queue);
+  json_builder_end_object (json);
+  mu_json_add_strings (json, "pci_devices", runner->pci_devices);
+  json_builder_set_member_name (json, "macvtaps");
+  json_builder_begin_array (json);
   for (guint i = 0; i < runner->macvtaps->len; i++)
     {
       const MuMacvtap *m = runner->macvtaps->pdata[i];
-      mu_json_begin_object (json);
-      mu_json_key (json, "id");
-      mu_json_string (json, m->id);
-      mu_json_key (json, "mac");
-      mu_json_string (json, m->mac);
-      mu_json_key (json, "link");
-      mu_json_string (json, m->link);
-      mu_json_key (json, "mode");
-      mu_json_string (json, m->mode);
-      mu_json_end_object (json);
+      json_builder_begin_object (json);
+      mu_json_add_string (json, "id", m->id);
+      mu_json_add_string (json, "mac", m->mac);
+      mu_json_add_string (json, "link", m->link);
+      mu_json_add_string (json, "mode", m->mode);
+      json_builder_end_object (json);
     }
-  mu_json_end_array (json);
-  mu_json_key (json, "usb_devices");
-  mu_json_string_array (json, runner->usb_devices);
-  mu_json_key (json, "shares");
-  mu_json_begin_array (json);
+  json_builder_end_array (json);
+  mu_json_add_strings (json, "usb_devices", runner->usb_devices);
+  json_builder_set_member_name (json, "shares");
+  json_builder_begin_array (json);
   for (guint i = 0; i < runner->shares->len; i++)
     {
       const MuShare *share = runner->shares->pdata[i];
       g_autofree char *source = resolve_in_state (state_dir, share->source);
       g_autofree char *socket = resolve_in_state (state_dir, share->socket);
 
-      mu_json_begin_object (json);
-      mu_json_key (json, "tag");
-      mu_json_string (json, share->tag);
-      mu_json_key (json, "source");
-      mu_json_string (json, share->source);
-      mu_json_key (json, "socket");
-      mu_json_string (json, share->socket);
-      mu_json_key (json, "source_path");
-      mu_json_string (json, source);
-      mu_json_key (json, "socket_path");
-      mu_json_string (json, socket);
-      mu_json_end_object (json);
+      json_builder_begin_object (json);
+      mu_json_add_string (json, "tag", share->tag);
+      mu_json_add_path (json, "source", share->source);
+      mu_json_add_path (json, "socket", share->socket);
+      mu_json_add_path (json, "source_path", source);
+      mu_json_add_path (json, "socket_path", socket);
+      json_builder_end_object (json);
     }
-  mu_json_end_array (json);
-  mu_json_key (json, "vsock_cid");
+  json_builder_end_array (json);
+  json_builder_set_member_name (json, "vsock_cid");
   if (runner->vsock_cid >= 0)
-    mu_json_int (json, runner->vsock_cid);
+    json_builder_add_int_value (json, runner->vsock_cid);
   else
-    mu_json_null (json);
-  mu_json_key (json, "system");
-  mu_json_string (json, runner->system);
-  mu_json_key (json, "has_shutdown");
-  mu_json_bool (json, runner->shutdown_path != NULL);
-  mu_json_end_object (json);
-
-  text = mu_json_end (g_steal_pointer (&json));
-  fputs (text, stdout);
+    json_builder_add_null_value (json);
+  mu_json_add_path (json, "system", runner->system);
+  mu_json_add_bool (json, "has_shutdown", runner->shutdown_path != NULL);
+  json_builder_end_object (json);
+  mu_json_print (json);
 }
 
 static void

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "mu-commands.h"
-#include "mu-json.h"
+#include "mu-json-output.h"
 #include "mu-state.h"
 
 static gboolean opt_json;
@@ -81,36 +81,26 @@ vm_info_new (const char *name)
 static void
 print_json (GPtrArray *vms)
 {
-  g_autoptr (MuJson) json = mu_json_new ();
-  g_autofree char *text = NULL;
+  g_autoptr (JsonBuilder) json = json_builder_new ();
 
-  mu_json_begin_array (json);
+  json_builder_begin_array (json);
   for (guint i = 0; i < vms->len; i++)
     {
       const VmInfo *vm = vms->pdata[i];
 
-      mu_json_begin_object (json);
-      mu_json_key (json, "name");
-      mu_json_string (json, vm->name);
-      mu_json_key (json, "running");
-      mu_json_bool (json, vm->running);
-      mu_json_key (json, "outdated");
-      mu_json_bool (json, vm->outdated);
-      mu_json_key (json, "current");
-      mu_json_string (json, vm->current);
-      mu_json_key (json, "current_runner");
-      mu_json_string (json, vm->current_runner);
-      mu_json_key (json, "booted");
-      mu_json_string (json, vm->booted);
-      mu_json_key (json, "current_system");
-      mu_json_string (json, vm->current_system);
-      mu_json_key (json, "booted_system");
-      mu_json_string (json, vm->booted_system);
-      mu_json_end_object (json);
+      json_builder_begin_object (json);
+      mu_json_add_string (json, "name", vm->name);
+      mu_json_add_bool (json, "running", vm->running);
+      mu_json_add_bool (json, "outdated", vm->outdated);
+      mu_json_add_path (json, "current", vm->current);
+      mu_json_add_path (json, "current_runner", vm->current_runner);
+      mu_json_add_path (json, "booted", vm->booted);
+      mu_json_add_path (json, "current_system", vm->current_system);
+      mu_json_add_path (json, "booted_system", vm->booted_system);
+      json_builder_end_object (json);
     }
-  mu_json_end_array (json);
-  text = mu_json_end (g_steal_pointer (&json));
-  fputs (text, stdout);
+  json_builder_end_array (json);
+  mu_json_print (json);
 }
 
 static void

@@ -381,6 +381,9 @@ test_list_and_inspect (void)
   g_autofree char *second_runner = NULL;
   g_autofree char *second_system = NULL;
   g_autoptr (GSubprocess) frontend = NULL;
+  g_autofree char *odd = mh_test_user_path ("alice", "r\xffun\\x");
+  g_autofree char *inspect_odd = NULL;
+  g_autofree char *list_odd = NULL;
 
   g_assert_cmpint (symlink ("/nix/store/aaaa-nixos-system-full-1", first_system), ==, 0);
   g_assert_cmpint (symlink (first, result), ==, 0);
@@ -402,6 +405,17 @@ test_list_and_inspect (void)
   ASSERT_JSON (inspect, "d['system']", "/nix/store/aaaa-nixos-system-full-1");
   ASSERT_JSON (inspect, "(d['pci_devices'], d['macvtaps'], d['vsock_cid'], d['has_shutdown'])",
                "([], [], None, True)");
+
+  /* A path that is not UTF-8 comes out as valid JSON: escaped, flagged. */
+  g_assert_cmpint (symlink (first, odd), ==, 0);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &inspect_odd,
+                    (const char *const[]){ binary, "inspect", "--json", "-n", "odd", odd, NULL }),
+    ==, 0);
+  ASSERT_JSON (inspect_odd,
+               "(d['given'].endswith('/r\\\\xffun\\\\\\\\x'), d['given_escaped'], "
+               "'runner_escaped' in d)",
+               "(True, True, False)");
 
   /* Run through the `result` symlink, then "rebuild": re-point it. */
   frontend = mh_test_start_run ("alice", result, output, NULL);
@@ -438,6 +452,17 @@ test_list_and_inspect (void)
                    ==, 0);
   ASSERT_JSON (list_stopped, "[(v['name'], v['running'], v['booted']) for v in d]",
                "[('full', False, None)]");
+
+  /* Installed under a path that is not UTF-8: list --json still parses. */
+  g_assert_cmpint (mh_test_run_as ("alice", &list_odd,
+                                   (const char *const[]){ binary, "install", "odd", odd, NULL }),
+                   ==, 0);
+  g_clear_pointer (&list_odd, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list_odd, (const char *const[]){ binary, "list", "--json", NULL }),
+    ==, 0);
+  ASSERT_JSON (list_odd, "[(v['name'], v.get('current_escaped', False)) for v in d]",
+               "[('full', False), ('odd', True)]");
 }
 
 static void
