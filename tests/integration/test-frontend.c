@@ -297,40 +297,6 @@ test_socket_path_too_long (void)
   g_assert_cmpint (mh_test_helper_pid (), ==, 0);
 }
 
-static void
-test_unsupported_devices (void)
-{
-  MhTestRunnerSpec spec = mh_test_full_spec;
-  g_autofree char *runner = NULL;
-  g_autofree char *binary = mh_test_microvm_user ();
-  g_autofree char *run_output = NULL;
-  g_autofree char *inspect_output = NULL;
-  int status;
-
-  spec.name = "devices";
-  runner = mh_test_make_runner (&spec);
-  mh_test_write_file (runner, "share/microvm/macvtap-interfaces",
-                      "vm-mv aa:bb:cc:00:11:22 eth0 bridge\n", 0644);
-  mh_test_write_file (runner, "share/microvm/usb-devices", "vendorid=0x0bda,productid=0x2838\n",
-                      0644);
-  status =
-    mh_test_run_as ("alice", &run_output, (const char *const[]){ binary, "run", runner, NULL });
-  g_assert_cmpint (status, ==, 1);
-  g_assert_nonnull (strstr (run_output, "lists 1 macvtap interface(s) (vm-mv on eth0), which "
-                                        "microvm-user does not support yet"));
-  status = mh_test_run_as ("alice", &inspect_output,
-                           (const char *const[]){ binary, "inspect", runner, NULL });
-  g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (strstr (inspect_output, "macvtap:     vm-mv on eth0 (bridge, "
-                                            "aa:bb:cc:00:11:22): not supported yet\n"));
-  g_assert_nonnull (strstr (inspect_output, "usb devices: vendorid=0x0bda,productid=0x2838 (not "
-                                            "acted on)\n"));
-  g_assert_cmpint (mh_test_helper_pid (), ==, 0);
-}
-
-/* A runner passing through the fake world's network card 0000:01:00.0
- * (e1000e, alone in IOMMU group 1), which the test rules let the group
- * microvm bind without a password. */
 static char *
 json_eval (const char *json, const char *expression)
 {
@@ -362,6 +328,82 @@ json_eval (const char *json, const char *expression)
       g_assert_cmpstr (value_, ==, expected);                 \
     }                                                         \
   while (0)
+
+static void
+test_unsupported_devices (void)
+{
+  MhTestRunnerSpec spec = mh_test_full_spec;
+  g_autofree char *runner = NULL;
+  g_autofree char *binary = mh_test_microvm_user ();
+  g_autofree char *run_output = NULL;
+  g_autofree char *inspect_output = NULL;
+  int status;
+
+  spec.name = "devices";
+  runner = mh_test_make_runner (&spec);
+  mh_test_write_file (runner, "share/microvm/macvtap-interfaces",
+                      "vm-mv aa:bb:cc:00:11:22 eth0 bridge\n", 0644);
+  mh_test_write_file (runner, "share/microvm/usb-devices", "vendorid=0x0bda,productid=0x2838\n",
+                      0644);
+  status =
+    mh_test_run_as ("alice", &run_output, (const char *const[]){ binary, "run", runner, NULL });
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (run_output, "lists 1 macvtap interface(s) (vm-mv on eth0), which "
+                                        "microvm-user does not support yet"));
+  status = mh_test_run_as ("alice", &inspect_output,
+                           (const char *const[]){ binary, "inspect", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (inspect_output, "macvtap:     vm-mv on eth0 (bridge, "
+                                            "aa:bb:cc:00:11:22): not supported yet\n"));
+  g_assert_nonnull (strstr (inspect_output, "usb devices: vendorid=0x0bda,productid=0x2838 (not "
+                                            "acted on)\n"));
+
+  /* The whole plan, PCI devices, memlock and vsock too; still no call. */
+  mh_test_write_file (runner, "share/microvm/pci-devices", "01:00.0\n", 0644);
+  mh_test_write_file (runner, "share/microvm/vsock-cid", "7\n", 0644);
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as (
+    "alice", &inspect_output,
+    (const char *const[]){ binary, "inspect", "--memlock=unlimited", runner, NULL });
+  g_test_message ("%s", inspect_output);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (inspect_output,
+                            "  taps:        CreateTaps vm-f0, vm-f1 (flags: vnet_hdr "
+                            "multi_queue), one call\n"));
+  g_assert_nonnull (strstr (inspect_output, "  pci devices: BindPciDevice 0000:01:00.0 to "
+                                            "vfio-pci, one call each\n"
+                                            "               polkit: org.microvm.helper.bind-pci"));
+  g_assert_nonnull (strstr (inspect_output, "  memlock:     SetMemlockLimit to "));
+  g_assert_nonnull (strstr (inspect_output, "  macvtaps:    vm-mv on eth0: not supported yet"));
+  g_assert_nonnull (strstr (inspect_output, "no privilege needed:\n  shares:      abs: "));
+  g_assert_nonnull (strstr (inspect_output, "  vsock:       cid 7 "));
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as ("alice", &inspect_output,
+                           (const char *const[]){ binary, "inspect", "--json", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  ASSERT_JSON (inspect_output,
+               "[(t['name'], t['vnet_hdr'], t['multi_queue'], t['method']) for t in "
+               "d['privileged']['taps']]",
+               "[('vm-f0', True, True, 'CreateTaps'), ('vm-f1', True, True, 'CreateTaps')]");
+  ASSERT_JSON (inspect_output, "d['privileged']['pci_devices']",
+               "[{'address': '0000:01:00.0', 'driver': 'vfio-pci', 'method': 'BindPciDevice', "
+               "'polkit_action': 'org.microvm.helper.bind-pci'}]");
+  ASSERT_JSON (inspect_output,
+               "(d['privileged']['memlock']['step'], "
+               "d['privileged']['memlock']['bytes'])",
+               "('size-missing', None)");
+  ASSERT_JSON (inspect_output,
+               "([(m['id'], m['supported']) for m in d['privileged']['macvtaps']], "
+               "d['privileged']['bridges'], [s['tag'] for s in d['shares']], d['vsock_cid'])",
+               "([('vm-mv', False)], [], ['abs', 'rel'], 7)");
+  g_clear_pointer (&inspect_output, g_free);
+  status =
+    mh_test_run_as ("alice", &inspect_output,
+                    (const char *const[]){ binary, "inspect", "--memlock=lots", runner, NULL });
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (inspect_output, "--memlock=lots is not a size"));
+  g_assert_cmpint (mh_test_helper_pid (), ==, 0);
+}
 
 static void
 test_list_and_inspect (void)

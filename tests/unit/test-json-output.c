@@ -19,8 +19,8 @@ unescape (const char *text)
         }
       else if (p[0] == '\\' && p[1] == 'x' && g_ascii_isxdigit (p[2]) && g_ascii_isxdigit (p[3]))
         {
-          g_string_append_c (out, (char) (g_ascii_xdigit_value (p[2]) * 16 +
-                                          g_ascii_xdigit_value (p[3])));
+          g_string_append_c (
+            out, (char) (g_ascii_xdigit_value (p[2]) * 16 + g_ascii_xdigit_value (p[3])));
           p += 3;
         }
       else
@@ -33,8 +33,8 @@ static void
 test_escape_path (void)
 {
   static const char *const paths[] = {
-    "/home/alice/result", "/home/ålice/ü", "/a\\b", "/home/\xff\xfe/x", "/x\\\xc3/\\y\xe2\x82",
-    "\x80", "",
+    "/home/alice/result",   "/home/ålice/ü", "/a\\b", "/home/\xff\xfe/x",
+    "/x\\\xc3/\\y\xe2\x82", "\x80",          "",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
@@ -93,9 +93,8 @@ test_output_parses (void)
   g_assert_true (json_object_get_null_member (object, "none"));
   g_assert_false (json_object_has_member (object, "none_escaped"));
   g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "web\x01\"");
-  g_assert_cmpstr (
-    json_array_get_string_element (json_object_get_array_member (object, "list"), 1), ==,
-    "bad\\xff");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (object, "list"), 1),
+                   ==, "bad\\xff");
   g_assert_cmpint (json_object_get_int_member (object, "cid"), ==, 42);
   g_assert_true (json_object_get_boolean_member (object, "yes"));
 }
