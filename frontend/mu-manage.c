@@ -57,8 +57,18 @@ restart_vm (const char *name)
 {
   g_autoptr (GError) error = NULL;
 
-  if (mu_vm_is_running (name) && !mu_vm_stop (name, (guint) opt_timeout, &error))
-    return mu_command_fail (error);
+  gint64 deadline;
+
+  if (mu_vm_is_running (name))
+    {
+      if (!mu_vm_stop (name, (guint) opt_timeout, &error))
+        return mu_command_fail (error);
+      /* The stop channel closes as the frontend finishes; its run lock goes
+       * a moment later, when it exits. */
+      deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (mu_vm_is_running (name) && g_get_monotonic_time () < deadline)
+        g_usleep (20 * 1000);
+    }
   return mu_vm_start (name);
 }
 

@@ -465,8 +465,8 @@ test_list_and_inspect (void)
   g_assert_cmpint (
     mh_test_run_as ("alice", &list, (const char *const[]){ binary, "list", "--json", NULL }), ==,
     0);
-  ASSERT_JSON (list, "[(v['name'], v['running'], v['outdated']) for v in d]",
-               "[('full', True, False)]");
+  ASSERT_JSON (list, "[(v['name'], v['running'], v['system_state'], v['stale']) for v in d]",
+               "[('full', True, 'current', False)]");
   ASSERT_JSON (list, "d[0]['current']", result);
 
   second.name = "full2";
@@ -479,13 +479,15 @@ test_list_and_inspect (void)
                                    (const char *const[]){ binary, "list", "--json", NULL }),
                    ==, 0);
   ASSERT_JSON (list_outdated,
-               "(d[0]['running'], d[0]['outdated'], d[0]['booted_system'], "
+               "(d[0]['running'], d[0]['stale'], d[0]['system_state'], d[0]['booted_system'], "
                "d[0]['current_system'])",
-               "(True, True, '/nix/store/aaaa-nixos-system-full-1', "
+               "(True, True, 'stale', '/nix/store/aaaa-nixos-system-full-1', "
                "'/nix/store/bbbb-nixos-system-full-2')");
   g_assert_cmpint (mh_test_run_as ("alice", &table, (const char *const[]){ binary, "list", NULL }),
                    ==, 0);
-  g_assert_nonnull (strstr (table, "full                 running  outdated "));
+  g_test_message ("%s", table);
+  /* The old system runs: "stale", as `microvm -l` calls it. */
+  g_assert_nonnull (strstr (table, "full                 running  stale     "));
 
   g_subprocess_send_signal (frontend, SIGTERM);
   g_assert_cmpint (mh_test_wait_exit (frontend, 30000), ==, 0);
@@ -507,22 +509,57 @@ test_list_and_inspect (void)
                "[('full', False), ('odd', True)]");
 }
 
+/* `ssh` execs these from PATH: they print what they were given. */
+static char *
+make_fake_ssh (void)
+{
+  char *bin = mh_test_user_path ("alice", "fake-bin");
+
+  mh_test_write_file (bin, "ssh", "#!/bin/sh\nfor a in \"$@\"; do echo \"ssh: $a\"; done\nexit 7\n",
+                      0755);
+  mh_test_write_file (bin, "socat", "#!/bin/sh\nexit 0\n", 0755);
+  return bin;
+}
+
 static void
 test_install_start_status_stop (void)
 {
+  MhTestRunnerSpec second_spec = mh_test_full_spec;
   g_autofree char *runner = mh_test_make_runner (&mh_test_full_spec);
+  g_autofree char *second = NULL;
   g_autofree char *binary = mh_test_microvm_user ();
   g_autofree char *report = mh_test_report_path ("full");
+  g_autofree char *second_report = NULL;
   g_autofree char *said = NULL, *started = NULL, *status_running = NULL, *stopped = NULL;
-  g_autofree char *status_stopped = NULL, *unknown = NULL, *again = NULL;
+  g_autofree char *status_stopped = NULL, *unknown = NULL, *again = NULL, *out = NULL;
   g_autofree char *state = mh_test_state_dir ("alice", "web");
   g_autofree char *console = g_build_filename (state, "console.log", NULL);
+  g_autofree char *current = g_build_filename (state, "current", NULL);
+  g_autofree char *volume = g_build_filename (state, "volume.img", NULL);
+  g_autofree char *fake_bin = make_fake_ssh ();
+  g_autofree char *path_env = g_strdup_printf ("PATH=%s:/usr/bin:/bin", fake_bin);
+  g_autofree char *console_text = NULL;
+  g_autofree char *target = NULL;
+  int status;
+
+  second_spec.name = "full2";
+  second = mh_test_make_runner (&second_spec);
+  second_report = mh_test_report_path ("full2");
+  mh_test_write_file (second, "share/microvm/vsock-cid", "42\n", 0644);
 
   g_assert_cmpint (mh_test_run_as ("alice", &said,
                                    (const char *const[]){ binary, "install", "web", runner, NULL }),
                    ==, 0);
   g_assert_nonnull (strstr (said, "Installed web: "));
   g_assert_nonnull (strstr (said, "systemctl --user enable microvm@web.service"));
+  /* Another runner under the same name: refused, nothing changed. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "install", "web", second, NULL }),
+    ==, 1);
+  g_assert_nonnull (strstr (out, "a VM named web exists already"));
+  target = g_file_read_link (current, NULL);
+  g_assert_cmpstr (target, ==, runner);
 
   /* No systemd user manager in the sandbox: started in the background. */
   g_assert_cmpint (
@@ -540,12 +577,87 @@ test_install_start_status_stop (void)
                                    (const char *const[]){ binary, "status", "web", NULL }),
                    ==, 0);
   g_assert_nonnull (strstr (status_running, "state:    running\n"));
+  g_assert_nonnull (strstr (status_running, "system:   current\n"));
+  g_assert_nonnull (strstr (status_running, "taps:     vm-f0, vm-f1\n"));
   g_assert_nonnull (strstr (status_running, "unit:     no systemd user manager here\n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ binary, "status", "--json", "web", NULL }),
+    ==, 0);
+  ASSERT_JSON (out,
+               "(d['name'], d['state'], d['system_state'], d['taps'], "
+               "d['uptime_seconds'] >= 0, d['unit'])",
+               "('web', 'running', 'current', ['vm-f0', 'vm-f1'], True, None)");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "list", "--json", NULL }), ==, 0);
+  ASSERT_JSON (out,
+               "[(v['name'], v['system_state'], v['taps'], v['stale'], v['outdated']) for v in d]",
+               "[('web', 'current', ['vm-f0', 'vm-f1'], False, None)]");
+
+  /* logs: what start wrote to the console log. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "logs", "web", NULL }), ==, 0);
+  g_assert_true (g_file_get_contents (console, &console_text, NULL, NULL));
+  g_assert_cmpstr (out, ==, console_text);
+
+  /* ssh: this runner has no vsock. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ "env", path_env, binary, "ssh", "web", NULL }),
+    ==, 1);
+  g_assert_nonnull (strstr (out, "the VM web has no vsock"));
+
+  /* remove refuses a running VM and changes nothing. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "remove", "web", NULL }), ==, 1);
+  g_assert_nonnull (strstr (out, "the VM web is running; stop it first"));
+  g_assert_true (g_file_test (current, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (mh_test_iface_exists ("vm-f0"));
+
+  /* update: the running VM is now stale; restart applies it. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "update", "web", second, NULL }),
+    ==, 0);
+  g_assert_nonnull (strstr (out, "web runs another system (stale); restart it to apply"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "list", "--json", NULL }), ==, 0);
+  ASSERT_JSON (out, "[(v['system_state'], v['stale'], v['booted'] == v['current']) for v in d]",
+               "[('stale', True, False)]");
+  g_clear_pointer (&out, g_free);
+  status = mh_test_run_as ("alice", &out, (const char *const[]){ binary, "restart", "web", NULL });
+  g_test_message ("restart said: %s", out);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (mh_test_file_contains (report, "powered off\n"));
+  g_assert_true (mh_test_wait_file_contains (second_report, "ready\n", 15000));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ binary, "status", "--json", "web", NULL }),
+    ==, 0);
+  ASSERT_JSON (out, "(d['system_state'], d['booted'] == d['current_runner'])", "('current', True)");
+
+  /* ssh over vsock, as root by default; ssh's status is ours. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (mh_test_run_as ("alice", &out,
+                                   (const char *const[]){ "env", path_env, binary, "ssh", "web",
+                                                          "--", "uname", "-a", NULL }),
+                   ==, 7);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "ssh: -l\nssh: root\n"));
+  g_assert_nonnull (strstr (out, "- VSOCK-CONNECT:42:22\n"));
+  g_assert_nonnull (strstr (out, "ssh: web\nssh: uname\nssh: -a\n"));
 
   g_assert_cmpint (
     mh_test_run_as ("alice", &stopped, (const char *const[]){ binary, "stop", "web", NULL }), ==,
     0);
-  g_assert_true (mh_test_file_contains (report, "powered off\n"));
+  g_assert_true (mh_test_file_contains (second_report, "powered off\n"));
   mh_test_assert_nothing_left ((const char *const[]){ "vm-f0", "vm-f1", NULL });
   g_assert_true (g_file_test (console, G_FILE_TEST_EXISTS));
 
@@ -557,6 +669,27 @@ test_install_start_status_stop (void)
     mh_test_run_as ("alice", &unknown, (const char *const[]){ binary, "start", "nope", NULL }), ==,
     1);
   g_assert_nonnull (strstr (unknown, "no VM named nope is installed"));
+
+  /* remove: microvm-user's records go, the VM's own files stay. */
+  mh_test_write_file (state, "volume.img", "disk", 0600);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "remove", "web", NULL }), ==, 0);
+  g_assert_nonnull (strstr (out, "Removed web\n"));
+  g_test_message ("remove said: %s", out);
+  g_assert_nonnull (strstr (out, "it holds the VM's own files ("));
+  g_assert_nonnull (strstr (out, "volume.img"));
+  g_assert_false (g_file_test (current, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (console, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (volume, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "status", "web", NULL }), ==, 4);
+  g_assert_nonnull (strstr (out, "there is no VM named web"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "list", "--json", NULL }), ==, 0);
+  ASSERT_JSON (out, "d", "[]");
 }
 
 int
