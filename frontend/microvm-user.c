@@ -24,6 +24,8 @@ static const struct {
   { "restart", mu_command_restart, "Stop a VM if it runs, then start it in the background" },
   { "status", mu_command_status, "Show whether a VM runs, and its runner and unit" },
   { "logs", mu_command_logs, "Show the console output of a VM started in the background" },
+  { "console", mu_command_console,
+    "Attach to the serial console of a VM started in the background" },
   { "ssh", mu_command_ssh, "Log in to a running VM with ssh over vsock (like microvm -s)" },
   { "remove", mu_command_remove, "Forget a VM that is not running" },
 };

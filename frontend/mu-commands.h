@@ -16,6 +16,7 @@ int mu_command_update (int argc, char **argv);
 int mu_command_restart (int argc, char **argv);
 int mu_command_remove (int argc, char **argv);
 int mu_command_logs (int argc, char **argv);
+int mu_command_console (int argc, char **argv);
 int mu_command_ssh (int argc, char **argv);
 
 /* Exit statuses, as systemctl and podman use them (microvm-user(1)):

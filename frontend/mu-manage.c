@@ -201,8 +201,10 @@ remove_state (MuVmState *state, GPtrArray *kept, GError **error)
   {
     g_autofree char *lock = g_build_filename (state->state_dir, "lock", NULL);
     g_autofree char *control = mu_vm_state_control_path (state);
+    g_autofree char *console_in = g_build_filename (state->runtime_dir, "console-in", NULL);
     unlink (lock);
     unlink (control);
+    unlink (console_in);
     rmdir (state->runtime_dir);
   }
   if (kept->len == 0 && rmdir (state->state_dir) < 0)

@@ -11,6 +11,7 @@
 
 #include "mu-child.h"
 #include "mu-commands.h"
+#include "mu-console.h"
 #include "mu-error.h"
 #include "mu-json-output.h"
 #include "mu-output.h"
@@ -140,6 +141,7 @@ start_in_background (MuVmState *state, const char *name)
   g_autoptr (GError) error = NULL;
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   gboolean exited = FALSE;
+  int console_in;
 
   if (self == NULL)
     self = g_strdup ("microvm-user");
@@ -147,6 +149,11 @@ start_in_background (MuVmState *state, const char *name)
   g_subprocess_launcher_set_cwd (launcher, state->state_dir);
   unlink (log);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  /* The serial console's input: what `microvm-user console` types. */
+  console_in = mu_console_input_open (state, &error);
+  if (console_in < 0)
+    return mu_command_fail (error);
+  g_subprocess_launcher_take_stdin_fd (launcher, console_in);
   /* Its own session: it must outlive this command and this terminal. */
   g_subprocess_launcher_set_child_setup (launcher, detach, NULL, NULL);
   run = g_subprocess_launcher_spawnv (launcher, argv, &error);
@@ -164,8 +171,9 @@ start_in_background (MuVmState *state, const char *name)
   if (g_file_test (booted, G_FILE_TEST_IS_SYMLINK) && mu_vm_is_running (name))
     {
       printf ("Started %s in the background; its console is in %s\n"
+              "Reach its console with: microvm-user console %s\n"
               "Stop it with: microvm-user stop %s\n",
-              name, log, name);
+              name, log, name, name);
       return 0;
     }
   {

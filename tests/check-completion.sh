@@ -53,8 +53,8 @@ expect() {
     shells+=("${*:3}")
 }
 
-expect "microvm-user " "--help --version inspect install list logs remove restart run ssh start status stop update" bash
-expect "microvm-user " "inspect install list logs remove restart run ssh start status stop update" zsh fish
+expect "microvm-user " "--help --version console inspect install list logs remove restart run ssh start status stop update" bash
+expect "microvm-user " "console inspect install list logs remove restart run ssh start status stop update" zsh fish
 expect "microvm-user --" "--help --version"
 expect "microvm-user st" "start status stop"
 expect "microvm-user stop " "db web"

@@ -603,6 +603,16 @@ test_install_start_status_stop (void)
   g_assert_true (g_file_get_contents (console, &console_text, NULL, NULL));
   g_assert_cmpstr (out, ==, console_text);
 
+  /* console: typed lines reach the VM's serial console, its answer the log. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ "sh", "-c", "printf 'hello vm\\n' | \"$0\" console web",
+                                           binary, NULL }),
+    ==, 0);
+  g_assert_true (mh_test_wait_file_contains (report, "console hello vm\n", 5000));
+  g_assert_true (mh_test_wait_file_contains (console, "echo: hello vm\n", 5000));
+
   /* ssh: this runner has no vsock. */
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (
@@ -665,6 +675,10 @@ test_install_start_status_stop (void)
                                    (const char *const[]){ binary, "status", "web", NULL }),
                    ==, 3);
   g_assert_nonnull (strstr (status_stopped, "state:    stopped\n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "console", "web", NULL }), ==, 1);
+  g_assert_nonnull (strstr (out, "the VM web is not running"));
   g_assert_cmpint (
     mh_test_run_as ("alice", &unknown, (const char *const[]){ binary, "start", "nope", NULL }), ==,
     1);
