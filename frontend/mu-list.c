@@ -77,7 +77,7 @@ mu_command_list (int argc, char **argv)
   names = mu_state_list_names ();
   for (guint i = 0; i < names->len; i++)
     {
-      MuVmInfo *info = mu_vm_info_new (names->pdata[i]);
+      MuVmInfo *info = mu_vm_info_new (names->pdata[i], TRUE);
       /* A directory `remove` left for the VM's own files is no VM. */
       if (info->installed || info->running)
         g_ptr_array_add (vms, info);

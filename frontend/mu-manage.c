@@ -108,7 +108,7 @@ mu_command_update (int argc, char **argv)
     return mu_command_fail (error);
   printf ("Updated %s: %s\n", name, current);
 
-  info = mu_vm_info_new (name);
+  info = mu_vm_info_new (name, FALSE);
   if (info->running && !info->stale)
     {
       printf ("No restart of %s needed: it runs this system already\n", name);
@@ -165,9 +165,8 @@ mu_command_restart (int argc, char **argv)
 static gboolean
 is_ours (const char *directory, const char *file)
 {
-  static const char *const names[] = {
-    "current", "booted", "lock", "held-taps", "console.log", NULL
-  };
+  static const char *const names[] = { "current",     "booted", "lock", "held-taps",
+                                       "console.log", "flake",  NULL };
   g_autofree char *path = NULL;
   struct stat st;
 

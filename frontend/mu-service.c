@@ -56,9 +56,12 @@ print_autostart_hint (const char *name)
 }
 
 static gboolean opt_force;
+static char *opt_flake;
 
 static const GOptionEntry install_entries[] = {
   { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force, "Overwrite a VM of that name", NULL },
+  { "flake", 0, 0, G_OPTION_ARG_STRING, &opt_flake,
+    "The flake that declares it, for list to tell outdated (as microvm -f)", "REF" },
   { NULL },
 };
 
@@ -105,9 +108,27 @@ mu_command_install (int argc, char **argv)
                    argv[1], previous, argv[1], argv[1]);
       return mu_command_fail (error);
     }
+  if (opt_flake != NULL && (opt_flake[0] == '\0' || strpbrk (opt_flake, "#\n") != NULL))
+    {
+      g_printerr ("microvm-user install: --flake=%s: give a flake reference without an "
+                  "attribute (e.g. git+file:///home/me/vms); the VM's configuration is its "
+                  "nixosConfigurations.NAME\n",
+                  opt_flake);
+      return 2;
+    }
   if (!mu_vm_state_prepare (state, &error) ||
       !mu_vm_state_set_link (state, "current", current, &error))
     return mu_command_fail (error);
+  {
+    g_autofree char *flake = g_build_filename (state->state_dir, "flake", NULL);
+    g_autofree char *text = opt_flake != NULL ? g_strconcat (opt_flake, "\n", NULL) : NULL;
+
+    if (text == NULL)
+      unlink (flake);
+    else if (!g_file_set_contents_full (flake, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                        &error))
+      return mu_command_fail (error);
+  }
   printf ("Installed %s: %s\n", argv[1], current);
   printf ("Start it with: microvm-user start %s\n", argv[1]);
   print_autostart_hint (argv[1]);
@@ -276,7 +297,7 @@ mu_command_status (int argc, char **argv)
   if (status != 0)
     return status;
   state = mu_vm_state_new (name);
-  info = mu_vm_info_new (name);
+  info = mu_vm_info_new (name, TRUE);
   if (!info->installed && !info->running)
     {
       g_printerr ("microvm-user: there is no VM named %s (see `microvm-user list`)\n", name);

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gio/gio.h>
+
 #include "mu-json-output.h"
 #include "mu-state.h"
 #include "mu-tap-hold.h"
@@ -19,8 +21,46 @@ system_of (const char *runner)
   return g_file_read_link (link, NULL);
 }
 
+/* `nix eval` of the flake's toplevel for @name, as `microvm -l` does:
+ * evaluation only, nothing is built.  NULL when nix is not here or the
+ * evaluation fails (it says why on stderr). */
+static char *
+evaluate_declared (const char *flake, const char *name)
+{
+  g_autofree char *nix = g_find_program_in_path ("nix");
+  g_autofree char *attribute = NULL;
+  g_autoptr (GSubprocess) eval = NULL;
+  g_autofree char *out = NULL;
+
+  if (nix == NULL)
+    return NULL;
+  attribute =
+    g_strdup_printf ("%s#nixosConfigurations.%s.config.system.build.toplevel", flake, name);
+  eval = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL, "timeout", "300", nix,
+                           "--extra-experimental-features", "nix-command flakes", "eval", "--raw",
+                           attribute, NULL);
+  if (eval == NULL || !g_subprocess_communicate_utf8 (eval, NULL, NULL, &out, NULL, NULL) ||
+      !g_subprocess_get_successful (eval))
+    return NULL;
+  g_strstrip (out);
+  return g_str_has_prefix (out, "/") ? g_steal_pointer (&out) : NULL;
+}
+
+static char *
+read_flake (const char *state_dir)
+{
+  g_autofree char *path = g_build_filename (state_dir, "flake", NULL);
+  g_autofree char *text = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &text, &length, NULL) || length > 4096)
+    return NULL;
+  g_strstrip (text);
+  return text[0] != '\0' ? g_steal_pointer (&text) : NULL;
+}
+
 MuVmInfo *
-mu_vm_info_new (const char *name)
+mu_vm_info_new (const char *name, gboolean evaluate)
 {
   g_autoptr (MuVmState) state = mu_vm_state_new (name);
   MuVmInfo *info = g_new0 (MuVmInfo, 1);
@@ -36,6 +76,12 @@ mu_vm_info_new (const char *name)
     }
   info->current_system = system_of (info->current_runner);
   info->outdated = MU_VM_OUTDATED_UNKNOWN;
+  info->flake = read_flake (state->state_dir);
+  if (evaluate && info->flake != NULL)
+    info->declared_system = evaluate_declared (info->flake, name);
+  if (info->declared_system != NULL && info->current_system != NULL)
+    info->outdated = strcmp (info->declared_system, info->current_system) != 0 ? MU_VM_OUTDATED_YES
+                                                                               : MU_VM_OUTDATED_NO;
   info->taps = mu_tap_hold_list (name);
   /* A `booted` left by a frontend that was killed means nothing. */
   if (info->running)
@@ -67,6 +113,8 @@ mu_vm_info_free (MuVmInfo *info)
   g_free (info->booted);
   g_free (info->current_system);
   g_free (info->booted_system);
+  g_free (info->flake);
+  g_free (info->declared_system);
   g_ptr_array_unref (info->taps);
   g_free (info);
 }
@@ -129,6 +177,8 @@ mu_vm_info_add_json (const MuVmInfo *info, JsonBuilder *json)
   mu_json_add_path (json, "booted", info->booted);
   mu_json_add_path (json, "current_system", info->current_system);
   mu_json_add_path (json, "booted_system", info->booted_system);
+  mu_json_add_string (json, "flake", info->flake);
+  mu_json_add_path (json, "declared_system", info->declared_system);
   mu_json_add_strings (json, "taps", info->taps);
   json_builder_set_member_name (json, "started_at");
   if (info->started_at > 0 && info->running)

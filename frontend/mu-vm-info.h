@@ -6,7 +6,12 @@
  *             `current` runner holds now (a rebuild re-pointed `result`,
  *             or `update` named another runner): restart it to apply;
  *   outdated  the declared system differs from `current`; knowable only
- *             where no build is needed (MU_VM_OUTDATED_UNKNOWN otherwise);
+ *             where no build is needed: the VM was installed with
+ *             --flake=REF (kept in STATE/flake, as the host module keeps
+ *             /var/lib/microvms/NAME/flake) and `nix eval` of
+ *             REF#nixosConfigurations.NAME.config.system.build.toplevel
+ *             answers, as `microvm -l` asks (MU_VM_OUTDATED_UNKNOWN
+ *             otherwise);
  *   current   neither. */
 #pragma once
 
@@ -28,6 +33,8 @@ typedef struct {
   char *booted;         /* resolved runner that runs, or NULL */
   char *current_system;
   char *booted_system;
+  char *flake;           /* STATE/flake, or NULL */
+  char *declared_system; /* what the flake evaluates to now, or NULL */
   gboolean stale;
   MuVmOutdated outdated;
   GPtrArray *taps;    /* held now (char *) */
@@ -35,7 +42,8 @@ typedef struct {
   gboolean installed; /* has a `current` (install, or a past run) */
 } MuVmInfo;
 
-MuVmInfo *mu_vm_info_new (const char *name);
+/* With @evaluate, a VM with a flake has it evaluated (slow: seconds). */
+MuVmInfo *mu_vm_info_new (const char *name, gboolean evaluate);
 void mu_vm_info_free (MuVmInfo *info);
 
 /* "current", "stale" or "outdated"; NULL when there is no current runner. */

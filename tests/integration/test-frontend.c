@@ -426,6 +426,9 @@ test_list_and_inspect (void)
   g_autofree char *odd = mh_test_user_path ("alice", "r\xffun\\x");
   g_autofree char *inspect_odd = NULL;
   g_autofree char *list_odd = NULL;
+  g_autofree char *fake_bin = mh_test_user_path ("alice", "fake-bin");
+  g_autofree char *path_env = g_strdup_printf ("PATH=%s:/usr/bin:/bin", fake_bin);
+  g_autofree char *nix_args = mh_test_user_path ("alice", "nix-args");
 
   g_assert_cmpint (symlink ("/nix/store/aaaa-nixos-system-full-1", first_system), ==, 0);
   g_assert_cmpint (symlink (first, result), ==, 0);
@@ -507,6 +510,31 @@ test_list_and_inspect (void)
     ==, 0);
   ASSERT_JSON (list_odd, "[(v['name'], v.get('current_escaped', False)) for v in d]",
                "[('full', False), ('odd', True)]");
+
+  /* Installed with its flake: `nix eval` (a fake here) says the declared
+   * system is bbbb, current holds aaaa: outdated, as `microvm -l` says. */
+  mh_test_write_file (fake_bin, "nix",
+                      "#!/bin/sh\necho \"$@\" > \"$HOME/nix-args\"\n"
+                      "echo /nix/store/bbbb-nixos-system-full-2\n",
+                      0755);
+  g_clear_pointer (&list_odd, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list_odd,
+                    (const char *const[]){ binary, "install", "--force", "--flake=git+file:///vms",
+                                           "full", first, NULL }),
+    ==, 0);
+  g_clear_pointer (&list_odd, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list_odd,
+                    (const char *const[]){ "env", path_env, binary, "list", "--json", NULL }),
+    ==, 0);
+  ASSERT_JSON (list_odd,
+               "[(v['name'], v['system_state'], v['outdated'], v['flake'], v['declared_system']) "
+               "for v in d]",
+               "[('full', 'outdated', True, 'git+file:///vms', "
+               "'/nix/store/bbbb-nixos-system-full-2'), ('odd', 'current', None, None, None)]");
+  g_assert_true (mh_test_file_contains (
+    nix_args, "eval --raw git+file:///vms#nixosConfigurations.full.config.system.build.toplevel"));
 }
 
 /* `ssh` execs these from PATH: they print what they were given. */
