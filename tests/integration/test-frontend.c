@@ -711,6 +711,22 @@ test_install_start_status_stop (void)
     mh_test_run_as ("alice", &unknown, (const char *const[]){ binary, "start", "nope", NULL }), ==,
     1);
   g_assert_nonnull (strstr (unknown, "no VM named nope is installed"));
+  /* Refusals that make nothing: no state directory for nope. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "update", "nope", runner, NULL }),
+    ==, 1);
+  g_assert_nonnull (strstr (out, "there is no VM named nope"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (mh_test_run_as ("alice", &out,
+                                   (const char *const[]){ binary, "install", "--flake=x#y", "nope",
+                                                          runner, NULL }),
+                   ==, 2);
+  g_assert_nonnull (strstr (out, "--flake=x#y: give a flake reference without an attribute"));
+  {
+    g_autofree char *nope = mh_test_state_dir ("alice", "nope");
+    g_assert_false (g_file_test (nope, G_FILE_TEST_EXISTS));
+  }
 
   /* remove: microvm-user's records go, the VM's own files stay. */
   mh_test_write_file (state, "volume.img", "disk", 0600);
