@@ -37,4 +37,18 @@ mh_fault_point (const char *name)
     pause ();
 }
 
+gboolean
+mh_fault_fail_once (const char *name)
+{
+  static gint fired;
+  const char *target = getenv ("MH_FAULT_FAIL_ONCE");
+
+  if (target == NULL || strcmp (target, name) != 0)
+    return FALSE;
+  if (!g_atomic_int_compare_and_exchange (&fired, 0, 1))
+    return FALSE;
+  fprintf (stderr, "fault injection: failing %s once\n", name);
+  return TRUE;
+}
+
 #endif

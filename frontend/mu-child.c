@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ typedef struct {
   char gid_map[64];
   guint n_run_entries;
   RunEntry run_entries[MAX_RUN_ENTRIES]; /* the real /run's top level */
+  char read_only_dir[PATH_MAX];          /* "" for none */
+  unsigned long read_only_locked_flags;  /* its mount's flags a remount must keep */
 } ChildSetup;
 
 static void
@@ -131,6 +134,35 @@ enter_user_namespace (ChildSetup *setup)
   close (run_fd);
 }
 
+/* Makes @setup->read_only_dir a read-only bind mount of itself in the
+ * child's own mount namespace: what it serves can then not be written,
+ * whatever the program does.  mount_setattr covers submounts too; before
+ * Linux 5.12 a remount covers the top one, keeping the flags that a user
+ * namespace may not clear (nosuid, nodev...). */
+static void
+bind_read_only (ChildSetup *setup)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  const char *dir = setup->read_only_dir;
+
+  if (!(setup->flags & MU_CHILD_USER_NAMESPACE))
+    {
+      if (unshare (CLONE_NEWNS) < 0)
+        child_fail ("unshare a mount namespace");
+      if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        child_fail ("make mounts private");
+    }
+  if (mount (dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+    child_fail ("bind the read-only share onto itself");
+  if (mount_setattr (AT_FDCWD, dir, AT_RECURSIVE, &attr, sizeof attr) == 0)
+    return;
+  if (errno != ENOSYS)
+    child_fail ("make the share read-only");
+  if (mount (NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | setup->read_only_locked_flags,
+             NULL) < 0)
+    child_fail ("make the share read-only");
+}
+
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -175,6 +207,8 @@ child_setup (gpointer data)
     child_fail ("setsid");
   if (setup->flags & MU_CHILD_USER_NAMESPACE)
     enter_user_namespace (setup);
+  if (setup->read_only_dir[0] != '\0')
+    bind_read_only (setup);
   if ((setup->flags & MU_CHILD_USER_NAMESPACE) && (setup->flags & MU_CHILD_IGNORE_SETGROUPS))
     ignore_setgroups ();
 }
@@ -209,9 +243,54 @@ list_run_entries (ChildSetup *setup)
 GSubprocess *
 mu_child_spawn (const char *const *argv, const char *cwd, MuChildFlags flags, GError **error)
 {
+  return mu_child_spawn_read_only (argv, cwd, flags, NULL, error);
+}
+
+static unsigned long
+locked_mount_flags (const char *dir)
+{
+  struct statvfs st;
+  unsigned long flags = 0;
+
+  if (statvfs (dir, &st) < 0)
+    return 0;
+  if (st.f_flag & ST_NOSUID)
+    flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV)
+    flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC)
+    flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME)
+    flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME)
+    flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME)
+    flags |= MS_RELATIME;
+  return flags;
+}
+
+GSubprocess *
+mu_child_spawn_read_only (const char *const *argv, const char *cwd, MuChildFlags flags,
+                          const char *read_only_dir, GError **error)
+{
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   ChildSetup *setup = g_new0 (ChildSetup, 1);
   GSubprocessFlags spawn_flags = G_SUBPROCESS_FLAGS_NONE;
+
+  if (read_only_dir != NULL)
+    {
+      if (!g_path_is_absolute (read_only_dir) ||
+          g_strlcpy (setup->read_only_dir, read_only_dir, sizeof setup->read_only_dir) >=
+            sizeof setup->read_only_dir)
+        {
+          g_set_error (error, MU_ERROR, MU_ERROR_FAILED,
+                       "cannot serve %s read-only: the path is not absolute or too long",
+                       read_only_dir);
+          g_free (setup);
+          return NULL;
+        }
+      setup->read_only_locked_flags = locked_mount_flags (read_only_dir);
+    }
 
   setup->flags = flags;
   setup->parent = getpid ();

@@ -36,6 +36,11 @@ typedef enum {
 GSubprocess *mu_child_spawn (const char *const *argv, const char *cwd, MuChildFlags flags,
                              GError **error);
 
+/* Like mu_child_spawn, with @read_only_dir (absolute, or NULL) made a
+ * read-only bind mount of itself in the child's own mount namespace. */
+GSubprocess *mu_child_spawn_read_only (const char *const *argv, const char *cwd, MuChildFlags flags,
+                                       const char *read_only_dir, GError **error);
+
 /* "exited with status 3" / "was killed by signal 9 (Killed)". */
 char *mu_child_describe_status (int wait_status);
 

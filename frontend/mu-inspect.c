@@ -11,6 +11,7 @@
 #include "mu-error.h"
 #include "mu-json-output.h"
 #include "mu-runner.h"
+#include "mu-share-options.h"
 #include "mu-size.h"
 #include "mu-state.h"
 #include "mu-user-config.h"
@@ -73,6 +74,20 @@ plan_memlock (const MuRunner *runner, guint64 wanted)
   else
     plan.step = MEMLOCK_RAISE;
   return plan;
+}
+
+/* upstream's host module: LimitNOFILE=1048576. */
+#define UPSTREAM_NOFILE 1048576
+
+/* What `run` raises the open-file limit to: the hard limit; -1 for none. */
+static gint64
+hard_nofile (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0 || limit.rlim_max == RLIM_INFINITY)
+    return -1;
+  return (gint64) limit.rlim_max;
 }
 
 static char *
@@ -214,6 +229,24 @@ print_json (const MuRunner *runner, const char *name, const char *state_dir,
       mu_json_add_path (json, "socket", share->socket);
       mu_json_add_path (json, "source_path", source);
       mu_json_add_path (json, "socket_path", socket);
+      mu_json_add_bool (json, "read_only", share->options->read_only);
+      json_builder_set_member_name (json, "virtiofsd_options");
+      json_builder_begin_array (json);
+      for (guint j = 0; j < share->options->options->len; j++)
+        {
+          const MuShareOption *option = share->options->options->pdata[j];
+          g_autofree char *arg = option->value != NULL
+                                   ? g_strdup_printf ("%s=%s", option->name, option->value)
+                                   : g_strdup (option->name);
+          g_autofree char *text = NULL;
+          gboolean escaped;
+
+          /* Options are the runner's bytes: escaped like a path if need be. */
+          text = mu_json_escape_path (arg, &escaped);
+          json_builder_add_string_value (json, text);
+        }
+      json_builder_end_array (json);
+      mu_json_add_strings (json, "dropped_options", share->options->dropped);
       json_builder_end_object (json);
     }
   json_builder_end_array (json);
@@ -224,6 +257,15 @@ print_json (const MuRunner *runner, const char *name, const char *state_dir,
     json_builder_add_null_value (json);
   mu_json_add_path (json, "system", runner->system);
   mu_json_add_bool (json, "has_shutdown", runner->shutdown_path != NULL);
+  mu_json_add_string (json, "share_options_from",
+                      runner->has_virtiofsd_run ? "bin/virtiofsd-run" : NULL);
+  mu_json_add_string (json, "machine_registration",
+                      runner->has_machine_register ? "skipped" : NULL);
+  json_builder_set_member_name (json, "open_files_limit");
+  if (hard_nofile () >= 0)
+    json_builder_add_int_value (json, hard_nofile ());
+  else
+    json_builder_add_null_value (json);
   json_builder_end_object (json);
   mu_json_print (json);
 }
@@ -303,6 +345,18 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir,
   printf ("%-13s%s\n", "system:", runner->system != NULL ? runner->system : "-");
   printf ("%-13s%s\n",
           "shutdown:", runner->shutdown_path != NULL ? "bin/microvm-shutdown" : "none (SIGTERM)");
+  {
+    gint64 nofile = hard_nofile ();
+    if (nofile >= 0 && nofile < UPSTREAM_NOFILE)
+      printf ("%-13s%" G_GINT64_FORMAT " (your hard limit; microvm.nix's host module gives %d)\n",
+              "open files:", nofile, UPSTREAM_NOFILE);
+    else
+      printf ("%-13s%s\n", "open files:", nofile >= 0 ? "1048576 or more" : "unlimited");
+  }
+  if (runner->has_machine_register)
+    printf ("%-13sskipped: bin/microvm-register (registerWithMachined) needs root; "
+            "machinectl will not list this VM\n",
+            "machined:");
 
   printf ("privileged steps (asked of microvm-helperd, polkit decides):\n");
   if (runner->taps->len > 0)
@@ -345,9 +399,20 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir,
       const MuShare *share = runner->shares->pdata[i];
       g_autofree char *source = resolve_in_state (state_dir, share->source);
       g_autofree char *socket = resolve_in_state (state_dir, share->socket);
-      printf ("  %-13s%s: virtiofsd on %s (socket %s)\n", i == 0 ? "shares:" : "", share->tag,
-              source, socket);
+      g_autofree char *described = mu_share_options_describe (share->options);
+
+      printf ("  %-13s%s: virtiofsd on %s (socket %s)%s\n", i == 0 ? "shares:" : "", share->tag,
+              source, socket, share->options->read_only ? " read-only" : "");
+      if (described[0] != '\0')
+        printf ("  %-13s  virtiofsd %s\n", "", described);
+      for (guint j = 0; j < share->options->dropped->len; j++)
+        printf ("  %-13s  dropped %s\n", "", (const char *) share->options->dropped->pdata[j]);
     }
+  if (runner->shares->len > 0)
+    printf ("  %-13s%s\n", "share opts:",
+            runner->has_virtiofsd_run ? "from bin/virtiofsd-run (its supervisord configuration)"
+                                      : "none declared (no bin/virtiofsd-run): virtiofsd's "
+                                        "defaults, writable");
   if (runner->vsock_cid >= 0)
     printf ("  %-13scid %" G_GINT64_FORMAT " (the hypervisor's own vhost-vsock)\n",
             "vsock:", runner->vsock_cid);

@@ -114,9 +114,9 @@ mu_json_to_text (JsonBuilder *builder)
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
 
+  /* Compact, as the writer before it: one line a script can take as is
+   * (pipe it through `python3 -m json.tool` or `jq` to read it). */
   json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
   return json_generator_to_data (generator, NULL);
 }
 

@@ -28,9 +28,9 @@ void mu_json_add_bool (JsonBuilder *builder, const char *key, gboolean value);
 /* Inside an object: "@key": [ strings... ] (escaped like add_string). */
 void mu_json_add_strings (JsonBuilder *builder, const char *key, GPtrArray *strings);
 
-/* The builder's root as text, indented, without a final newline. */
+/* The builder's root as text, on one line, without a final newline. */
 char *mu_json_to_text (JsonBuilder *builder);
-/* Writes the builder's root to stdout, indented, with a final newline. */
+/* Writes the builder's root to stdout, on one line, with a final newline. */
 void mu_json_print (JsonBuilder *builder);
 
 G_END_DECLS

@@ -2,12 +2,40 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "mu-error.h"
 #include "mu-output.h"
+
+/* upstream's host module: LimitNOFILE=1048576 for the VM and virtiofsd. */
+#define UPSTREAM_NOFILE 1048576
+
+void
+mu_raise_open_file_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0)
+    return;
+  if (limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) < 0)
+        {
+          mu_warning ("cannot raise the open-file limit to %llu: %s",
+                      (unsigned long long) limit.rlim_max, g_strerror (errno));
+          return;
+        }
+    }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < UPSTREAM_NOFILE)
+    mu_progress ("note: the hypervisor and virtiofsd may open %llu files (your hard limit), "
+                 "fewer than the %d microvm.nix's host module gives; raise the hard limit "
+                 "(limits.conf, or LimitNOFILE= of your user manager) if the VM needs more",
+                 (unsigned long long) limit.rlim_cur, UPSTREAM_NOFILE);
+}
 
 static gboolean
 check_socket_path (const MuShare *share, GError **error)
@@ -80,5 +108,23 @@ mu_run_preflight (MuRunner *runner, const MuRunOptions *options, MuVirtiofsd **v
       if (*virtiofsd == NULL)
         return FALSE;
     }
+  /* Every share's options in this virtiofsd's terms now, so that one it
+   * cannot honour refuses the run before anything is made. */
+  for (guint i = 0; i < runner->shares->len; i++)
+    {
+      const MuShare *share = runner->shares->pdata[i];
+      g_auto (GStrv) argv = mu_virtiofsd_argv (*virtiofsd, share->tag, share->socket, share->source,
+                                               share->options, error);
+
+      if (argv == NULL)
+        {
+          g_clear_pointer (virtiofsd, mu_virtiofsd_free);
+          return FALSE;
+        }
+      for (guint j = 0; j < share->options->dropped->len; j++)
+        mu_progress ("note: the share %s: dropped %s", share->tag,
+                     (const char *) share->options->dropped->pdata[j]);
+    }
+  mu_raise_open_file_limit ();
   return TRUE;
 }

@@ -12,4 +12,8 @@ G_BEGIN_DECLS
 gboolean mu_run_preflight (MuRunner *runner, const MuRunOptions *options, MuVirtiofsd **virtiofsd,
                            GError **error);
 
+/* Raises the soft RLIMIT_NOFILE to the hard one (children inherit it), and
+ * says so when that is less than upstream's 1048576. */
+void mu_raise_open_file_limit (void);
+
 G_END_DECLS

@@ -163,9 +163,12 @@ spawn_virtiofsd (Share *share)
    * The socket stays as written, since the hypervisor uses the same
    * string from the same directory. */
   source = in_state_dir (shares, share->share->source);
-  argv = mu_virtiofsd_argv (shares->virtiofsd, share->share->socket, source);
-  share->process = mu_child_spawn ((const char *const *) argv, shares->state_dir,
-                                   mu_virtiofsd_child_flags (shares->virtiofsd), &error);
+  argv = mu_virtiofsd_argv (shares->virtiofsd, share->share->tag, share->share->socket, source,
+                            share->share->options, &error);
+  if (argv != NULL)
+    share->process = mu_child_spawn_read_only (
+      (const char *const *) argv, shares->state_dir, mu_virtiofsd_child_flags (shares->virtiofsd),
+      mu_virtiofsd_read_only_dir (shares->virtiofsd, share->share->options, source), &error);
   if (share->process == NULL)
     {
       mu_run_report (&shares->failed, g_error_new (MU_ERROR, MU_ERROR_CHILD,
@@ -247,8 +250,12 @@ mu_run_shares_start (MuRunShares *shares, MuRunReportFunc ready, MuRunReportFunc
                                       spec->tag, g_strerror (errno)));
           return;
         }
-      mu_progress ("starting virtiofsd (%s) for the share %s: %s",
-                   mu_virtiofsd_flavour_name (shares->virtiofsd->flavour), spec->tag, source);
+      {
+        g_autofree char *described = mu_share_options_describe (spec->options);
+        mu_progress ("starting virtiofsd (%s) for the share %s: %s%s%s%s",
+                     mu_virtiofsd_flavour_name (shares->virtiofsd->flavour), spec->tag, source,
+                     described[0] != '\0' ? " (" : "", described, described[0] != '\0' ? ")" : "");
+      }
       spawn_virtiofsd (share);
       if (shares->exits_expected)
         return; /* it could not start: the run is being stopped */

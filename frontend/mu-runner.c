@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ share_free (gpointer data)
   g_free (share->tag);
   g_free (share->source);
   g_free (share->socket);
+  mu_share_options_free (share->options);
   g_free (share);
 }
 
@@ -422,6 +424,72 @@ read_shares (const Reader *reader, MuRunner *runner, GError **error)
   return TRUE;
 }
 
+/* Each share's virtiofsd options, from bin/virtiofsd-run's supervisord
+ * configuration; it must describe exactly the shares of
+ * share/microvm/virtiofs, or a read-only one could be served writable. */
+static gboolean
+read_share_options (const Reader *reader, MuRunner *runner, GError **error)
+{
+  g_autoptr (GHashTable) table = NULL;
+  g_autoptr (GError) local_error = NULL;
+  struct rlimit limit = { 0, 0 };
+  const char *file = "bin/virtiofsd-run";
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0)
+    limit.rlim_max = 0;
+  table =
+    mu_share_options_read (reader->real, reader->given, (guint64) limit.rlim_max, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  runner->has_virtiofsd_run = table != NULL;
+  for (guint i = 0; i < runner->shares->len; i++)
+    {
+      MuShare *share = runner->shares->pdata[i];
+      gpointer options = NULL;
+      g_autofree char *stolen_tag = NULL;
+
+      if (table == NULL)
+        {
+          share->options = mu_share_options_new ();
+          continue;
+        }
+      if (!g_hash_table_steal_extended (table, share->tag, (gpointer *) &stolen_tag, &options))
+        return layout_error (error, reader, file, 0,
+                             "its supervisord configuration has no [program:virtiofsd-%s], so "
+                             "whether the share %s is read-only cannot be told; rebuild the "
+                             "runner",
+                             share->tag, share->tag);
+      share->options = options;
+      if (share->options->socket != NULL && strcmp (share->options->socket, share->socket) != 0)
+        return layout_error (error, reader, file, 0,
+                             "its virtiofsd for the share %s listens on another socket than "
+                             "share/microvm/virtiofs/%s/socket names; rebuild the runner",
+                             share->tag, share->tag);
+      if (share->options->shared_dir != NULL &&
+          strcmp (share->options->shared_dir, share->source) != 0)
+        return layout_error (error, reader, file, 0,
+                             "its virtiofsd for the share %s serves another directory than "
+                             "share/microvm/virtiofs/%s/source names; rebuild the runner",
+                             share->tag, share->tag);
+    }
+  if (table != NULL && g_hash_table_size (table) > 0)
+    {
+      GHashTableIter iter;
+      gpointer tag;
+
+      g_hash_table_iter_init (&iter, table);
+      g_hash_table_iter_next (&iter, &tag, NULL);
+      return layout_error (error, reader, file, 0,
+                           "its supervisord configuration serves a share %s that "
+                           "share/microvm/virtiofs does not have; rebuild the runner",
+                           (const char *) tag);
+    }
+  return TRUE;
+}
+
 static gboolean
 read_list (const Reader *reader, const char *file, LineFunc each, gpointer data, GError **error)
 {
@@ -605,8 +673,14 @@ mu_runner_load (const char *path, GError **error)
                   error) ||
       !read_list (&reader, "share/microvm/usb-devices", add_usb_device, runner->usb_devices,
                   error) ||
-      !read_shares (&reader, runner, error) || !read_vsock_cid (&reader, runner, error))
+      !read_shares (&reader, runner, error) || !read_share_options (&reader, runner, error) ||
+      !read_vsock_cid (&reader, runner, error))
     return NULL;
+
+  {
+    g_autofree char *register_path = g_build_filename (real, "bin/microvm-register", NULL);
+    runner->has_machine_register = g_file_test (register_path, G_FILE_TEST_EXISTS);
+  }
 
   /* Only read as a link: it points into the store, outside the runner. */
   system_path = g_build_filename (real, "share/microvm/system", NULL);

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "mu-share-options.h"
+
 G_BEGIN_DECLS
 
 /* Data files larger than this are refused: the biggest legitimate one is a
@@ -21,6 +23,9 @@ typedef struct {
   char *tag;
   char *source; /* as written: absolute, or relative to the state directory */
   char *socket; /* likewise */
+  /* From bin/virtiofsd-run's supervisord configuration; empty (today's
+   * defaults) when the runner has none.  Never NULL. */
+  MuShareOptions *options;
 } MuShare;
 
 typedef struct {
@@ -38,14 +43,16 @@ typedef struct {
   GPtrArray *taps;  /* interface names (char *) */
   gboolean tap_multi_queue;
   gboolean tap_vnet_hdr;
-  GPtrArray *pci_devices; /* canonical addresses (char *) */
-  GPtrArray *macvtaps;    /* MuMacvtap */
-  GPtrArray *usb_devices; /* selectors as written (char *) */
-  GPtrArray *shares;      /* MuShare, sorted by tag */
-  char *system;           /* target of share/microvm/system, or NULL */
-  gint64 vsock_cid;       /* -1 when absent */
-  char *run_path;         /* bin/microvm-run */
-  char *shutdown_path;    /* bin/microvm-shutdown, or NULL */
+  GPtrArray *pci_devices;        /* canonical addresses (char *) */
+  GPtrArray *macvtaps;           /* MuMacvtap */
+  GPtrArray *usb_devices;        /* selectors as written (char *) */
+  GPtrArray *shares;             /* MuShare, sorted by tag */
+  char *system;                  /* target of share/microvm/system, or NULL */
+  gint64 vsock_cid;              /* -1 when absent */
+  char *run_path;                /* bin/microvm-run */
+  char *shutdown_path;           /* bin/microvm-shutdown, or NULL */
+  gboolean has_virtiofsd_run;    /* the share options came from bin/virtiofsd-run */
+  gboolean has_machine_register; /* bin/microvm-register: registerWithMachined */
 } MuRunner;
 
 /* Reads the runner at @path (a `result` symlink is resolved first). */

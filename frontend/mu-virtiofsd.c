@@ -102,25 +102,48 @@ mu_virtiofsd_find (const char *explicit_path, const char *configured, GError **e
 }
 
 GStrv
-mu_virtiofsd_argv (const MuVirtiofsd *virtiofsd, const char *socket, const char *source)
+mu_virtiofsd_argv (const MuVirtiofsd *virtiofsd, const char *tag, const char *socket,
+                   const char *source, const MuShareOptions *options, GError **error)
 {
-  g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  gboolean has_sandbox = FALSE;
 
-  g_strv_builder_add (argv, virtiofsd->path);
+  g_ptr_array_add (argv, g_strdup (virtiofsd->path));
+  for (guint i = 0; i < options->options->len; i++)
+    has_sandbox |= strcmp (((MuShareOption *) options->options->pdata[i])->name, "--sandbox") == 0;
   if (virtiofsd->flavour == MU_VIRTIOFSD_RUST)
     {
+      g_ptr_array_add (argv, g_strdup ("--socket-path"));
+      g_ptr_array_add (argv, g_strdup (socket));
+      g_ptr_array_add (argv, g_strdup ("--shared-dir"));
+      g_ptr_array_add (argv, g_strdup (source));
       /* --sandbox=namespace makes its own user namespace when started
-       * without privileges. */
-      g_strv_builder_add_many (argv, "--socket-path", socket, "--shared-dir", source, "--sandbox",
-                               "namespace", NULL);
+       * without privileges (and is the Rust virtiofsd's default as root,
+       * which the runner's options assume). */
+      if (!has_sandbox)
+        {
+          g_ptr_array_add (argv, g_strdup ("--sandbox"));
+          g_ptr_array_add (argv, g_strdup ("namespace"));
+        }
     }
   else
     {
-      g_autofree char *socket_arg = g_strdup_printf ("--socket-path=%s", socket);
-      g_autofree char *source_arg = g_strdup_printf ("source=%s", source);
-      g_strv_builder_add_many (argv, socket_arg, "-o", source_arg, NULL);
+      g_ptr_array_add (argv, g_strdup_printf ("--socket-path=%s", socket));
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup_printf ("source=%s", source));
     }
-  return g_strv_builder_end (argv);
+  if (!mu_share_options_append_args (options, tag, virtiofsd->flavour == MU_VIRTIOFSD_C, argv,
+                                     error))
+    return NULL;
+  g_ptr_array_add (argv, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+const char *
+mu_virtiofsd_read_only_dir (const MuVirtiofsd *virtiofsd, const MuShareOptions *options,
+                            const char *source)
+{
+  return virtiofsd->flavour == MU_VIRTIOFSD_C && options->read_only ? source : NULL;
 }
 
 MuChildFlags

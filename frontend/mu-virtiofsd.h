@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "mu-child.h"
+#include "mu-share-options.h"
 
 G_BEGIN_DECLS
 
@@ -32,9 +33,18 @@ void mu_virtiofsd_free (MuVirtiofsd *virtiofsd);
 const char *mu_virtiofsd_flavour_name (MuVirtiofsdFlavour flavour);
 
 /* The command line serving @source on @socket (both as the runner wrote
- * them; relative paths resolve in the state directory). */
-GStrv mu_virtiofsd_argv (const MuVirtiofsd *virtiofsd, const char *socket, const char *source);
+ * them; relative paths resolve in the state directory) for the share @tag
+ * with the runner's @options, in this virtiofsd's syntax; or an error
+ * naming the share and an option this virtiofsd cannot honour. */
+GStrv mu_virtiofsd_argv (const MuVirtiofsd *virtiofsd, const char *tag, const char *socket,
+                         const char *source, const MuShareOptions *options, GError **error);
 MuChildFlags mu_virtiofsd_child_flags (const MuVirtiofsd *virtiofsd);
+
+/* The directory to serve through a read-only bind mount made in the
+ * child's own mount namespace, or NULL: the C virtiofsd has no read-only
+ * option, so a read-only share is made read-only under it by the kernel. */
+const char *mu_virtiofsd_read_only_dir (const MuVirtiofsd *virtiofsd, const MuShareOptions *options,
+                                        const char *source);
 
 /* Whether a unix socket is bound at @path (relative to @cwd) and listening,
  * from the kernel's table: connecting to find out would use up the one

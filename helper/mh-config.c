@@ -11,9 +11,9 @@
  * rather than a silently ignored typo. */
 static const struct {
   const char *group;
-  const char *const keys[4];
+  const char *const keys[5];
 } known_keys[] = {
-  { "Taps", { "MaxPerUser", "MaxTotal", "AllowedNames", NULL } },
+  { "Taps", { "MaxPerUser", "MaxTotal", "AllowedNames", "HostIPv6", NULL } },
   { "PCI", { "Allow", "Deny", "MaxMemlock", NULL } },
 };
 
@@ -110,6 +110,28 @@ read_count (GKeyFile *file, const char *group, const char *key, guint *value, co
                            key, quoted, G_MAXUINT32);
     }
   *value = (guint) parsed;
+  return TRUE;
+}
+
+static gboolean
+read_boolean (GKeyFile *file, const char *group, const char *key, gboolean *value,
+              const char *origin, GError **error)
+{
+  g_autofree char *text = g_key_file_get_value (file, group, key, NULL);
+
+  if (text == NULL)
+    return TRUE;
+  g_strstrip (text);
+  if (strcmp (text, "true") == 0)
+    *value = TRUE;
+  else if (strcmp (text, "false") == 0)
+    *value = FALSE;
+  else
+    {
+      g_autofree char *quoted = mh_quote_untrusted (text, 40);
+      return config_error (error, origin, "[%s] %s=%s is neither true nor false", group, key,
+                           quoted);
+    }
   return TRUE;
 }
 
@@ -235,6 +257,7 @@ mh_config_parse (const char *text, gsize length, const char *origin, GError **er
   if (!read_count (file, "Taps", "MaxPerUser", &config->max_taps_per_user, origin, error) ||
       !read_count (file, "Taps", "MaxTotal", &config->max_taps_total, origin, error) ||
       !read_name_patterns (file, config, origin, error) ||
+      !read_boolean (file, "Taps", "HostIPv6", &config->host_ipv6, origin, error) ||
       !read_pci_list (file, "Allow", &config->pci_allow, origin, error) ||
       !read_pci_list (file, "Deny", &config->pci_deny, origin, error) ||
       !read_bytes (file, "PCI", "MaxMemlock", &config->max_memlock, origin, error))
@@ -265,11 +288,33 @@ mh_config_load (const char *path, GError **error)
   return mh_config_parse (text, length, path, error);
 }
 
+/* Names the kernel creates by itself when a module loads (the fallback
+ * devices of the tunnel drivers, the first bond, dummy, ifb and teql
+ * device) and names common services create for their own bridges and
+ * tunnels.  A tap under such a name would make the module's or the
+ * service's start fail later, on the host.  Documented in
+ * microvm-helper.conf(5); AllowedNames= restricts the rest. */
+static const char *const reserved_names[] = {
+  "lo",      "sit0",      "tunl0",       "gre0",       "gretap0",    "erspan0",  "ip6tnl0",
+  "ip_vti0", "ip6_vti0",  "ip6gre0",     "bond0",      "dummy0",     "ifb0",     "ifb1",
+  "teql0",   "virbr0",    "docker0",     "lxcbr0",     "lxdbr0",     "incusbr0", "podman0",
+  "cni0",    "flannel.1", "cilium_host", "cilium_net", "tailscale0", "zt0",      NULL,
+};
+
 gboolean
 mh_config_check_tap_name (const MhConfig *config, const char *name, GError **error)
 {
   g_autofree char *list = NULL;
 
+  if (g_strv_contains (reserved_names, name))
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "%s is a name the kernel or a common service creates for itself, which "
+                   "microvm-helper never gives a tap (see microvm-helper.conf(5)); choose "
+                   "another name",
+                   name);
+      return FALSE;
+    }
   if (config->allowed_tap_names == NULL)
     return TRUE;
 

@@ -22,6 +22,11 @@ typedef struct {
   guint max_taps_total;         /* [Taps] MaxTotal */
   GStrv allowed_tap_names;      /* [Taps] AllowedNames: glob patterns; NULL = any */
   GPtrArray *allowed_tap_specs; /* compiled GPatternSpec of the above */
+  /* [Taps] HostIPv6: keep IPv6 on the host side of each tap (a routed
+   * setup).  Off by default: the host then has no IPv6 at all on a tap.
+   * Even when on, the host accepts no router advertisements or redirects
+   * from a tap. */
+  gboolean host_ipv6;
   /* [PCI] Allow and Deny: canonical addresses ("0000:01:00.0") and ids
    * ("8086:10d3").  pci_allow NULL = any device; Deny wins over Allow. */
   GStrv pci_allow;
@@ -39,8 +44,9 @@ MhConfig *mh_config_parse (const char *text, gsize length, const char *origin, G
 
 void mh_config_free (MhConfig *config);
 
-/* Whether the administrator allows a tap of this (already valid) name.
- * If not, sets MH_ERROR_REFUSED with a message listing the patterns. */
+/* Whether a tap of this (already valid) name is allowed: not one of the
+ * names the kernel or common services create for themselves, and one the
+ * administrator allows.  If not, sets MH_ERROR_REFUSED saying which. */
 gboolean mh_config_check_tap_name (const MhConfig *config, const char *name, GError **error);
 
 /* Whether the administrator allows binding the device at canonical

@@ -1,9 +1,13 @@
 #include "mh-daemon.h"
 
+#include <gio/gunixfdlist.h>
+#include <unistd.h>
+
 #include "mh-build-config.h"
 #include "mh-call-gate.h"
 #include "mh-error.h"
 #include "mh-helper1-generated.h"
+#include "mh-syscall.h"
 
 struct _MhDaemon {
   GDBusConnection *connection;
@@ -17,7 +21,10 @@ struct _MhDaemon {
   guint idle_source;
   guint pending_lookups; /* calls waiting for the caller's credentials */
   MhCallerCache *callers;
-  MhCallGate *lookups; /* GetConnectionCredentials calls outstanding */
+  MhCallGate *lookups;          /* GetConnectionCredentials calls outstanding */
+  GHashTable *calls_per_sender; /* unique name -> calls not yet answered */
+  GHashTable *calls_per_uid;    /* uid -> calls past the look-up, not yet answered */
+  guint filter_id;
   gboolean exiting;
 };
 
@@ -29,23 +36,81 @@ struct _MhDaemon {
  * polkit checks have their own places in mh-authorizer.c). */
 #define MAX_LOOKUPS 32
 
+/* How many calls one connection, and one uid over all its connections,
+ * may have waiting for an answer; a call over either is answered
+ * LimitExceeded at once.  A client needs few (the frontend makes one at a
+ * time; the load test keeps 50 in flight on one connection), and the bus
+ * itself lets a connection wait for at most 128 replies.  Calls still
+ * waiting for the look-up of their sender's uid count only for their
+ * connection; the bus bounds how many connections a uid may open
+ * (max_connections_per_user, 256 on the system bus). */
+#define MAX_CALLS_PER_CONNECTION 64
+#define MAX_CALLS_PER_UID 128
+
 typedef struct {
   MhDaemon *daemon;
   GDBusMethodInvocation *invocation;
   gboolean interactive;
+  guint32 uid;
+  gboolean counted_for_uid;
 } PendingCall;
 
-static void
-on_reply (GVariant *result, const GError *error, gpointer user_data)
+static guint
+sender_calls (MhDaemon *daemon, const char *sender)
 {
-  PendingCall *pending = user_data;
+  return GPOINTER_TO_UINT (g_hash_table_lookup (daemon->calls_per_sender, sender));
+}
 
+static void
+sender_calls_add (MhDaemon *daemon, const char *sender, int delta)
+{
+  guint count = sender_calls (daemon, sender) + (guint) delta;
+
+  if (count == 0)
+    g_hash_table_remove (daemon->calls_per_sender, sender);
+  else /* keeps the key already there, frees the copy */
+    g_hash_table_insert (daemon->calls_per_sender, g_strdup (sender), GUINT_TO_POINTER (count));
+}
+
+static guint
+uid_calls (MhDaemon *daemon, guint32 uid)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (daemon->calls_per_uid, GUINT_TO_POINTER (uid)));
+}
+
+static void
+uid_calls_add (MhDaemon *daemon, guint32 uid, int delta)
+{
+  guint count = uid_calls (daemon, uid) + (guint) delta;
+
+  if (count == 0)
+    g_hash_table_remove (daemon->calls_per_uid, GUINT_TO_POINTER (uid));
+  else
+    g_hash_table_insert (daemon->calls_per_uid, GUINT_TO_POINTER (uid), GUINT_TO_POINTER (count));
+}
+
+/* Answers the call and forgets it. */
+static void
+pending_finish (PendingCall *pending, GVariant *result, const GError *error)
+{
+  MhDaemon *daemon = pending->daemon;
+  const char *sender = g_dbus_method_invocation_get_sender (pending->invocation);
+
+  sender_calls_add (daemon, sender, -1);
+  if (pending->counted_for_uid)
+    uid_calls_add (daemon, pending->uid, -1);
   if (error != NULL)
     g_dbus_method_invocation_return_gerror (pending->invocation, error);
   else
     g_dbus_method_invocation_return_value (pending->invocation, result);
-  mh_daemon_touch (pending->daemon);
+  mh_daemon_touch (daemon);
   g_free (pending);
+}
+
+static void
+on_reply (GVariant *result, const GError *error, gpointer user_data)
+{
+  pending_finish (user_data, result, error);
 }
 
 static void
@@ -61,11 +126,22 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer user_data)
   caller = mh_caller_lookup_finish (result, &error);
   if (caller == NULL)
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      mh_daemon_touch (pending->daemon);
-      g_free (pending);
+      pending_finish (pending, NULL, error);
       return;
     }
+  if (uid_calls (pending->daemon, caller->uid) >= MAX_CALLS_PER_UID)
+    {
+      g_autoptr (GError) over = g_error_new (
+        MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
+        "uid %u already has %u calls waiting for an answer, the most one user may have; "
+        "wait for their answers, then call again",
+        caller->uid, MAX_CALLS_PER_UID);
+      pending_finish (pending, NULL, over);
+      return;
+    }
+  pending->uid = caller->uid;
+  pending->counted_for_uid = TRUE;
+  uid_calls_add (pending->daemon, caller->uid, 1);
   mh_dispatcher_dispatch (pending->daemon->dispatcher,
                           g_dbus_method_invocation_get_method_name (invocation),
                           g_dbus_method_invocation_get_parameters (invocation), caller,
@@ -89,14 +165,61 @@ handle_method_call (GDBusConnection *connection, const char *sender, const char 
 {
   MhDaemon *daemon = user_data;
   GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
-  PendingCall *pending = g_new0 (PendingCall, 1);
+  guint fds = g_dbus_message_get_num_unix_fds (message);
+  PendingCall *pending;
 
+  /* on_incoming_message has closed them already. */
+  if (fds > 0)
+    {
+      g_dbus_method_invocation_return_error (
+        invocation, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+        "%s carried %u file descriptors, but no method of %s takes any; call it without them",
+        method_name, fds, MH_BUS_NAME);
+      return;
+    }
+  if (sender_calls (daemon, sender) >= MAX_CALLS_PER_CONNECTION)
+    {
+      g_dbus_method_invocation_return_error (
+        invocation, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
+        "connection %s already has %u calls waiting for an answer, the most one connection "
+        "may have; wait for their answers, then call again",
+        sender, MAX_CALLS_PER_CONNECTION);
+      return;
+    }
+  sender_calls_add (daemon, sender, 1);
+
+  pending = g_new0 (PendingCall, 1);
   pending->daemon = daemon;
   pending->invocation = invocation;
   pending->interactive = (g_dbus_message_get_flags (message) &
                           G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
   daemon->pending_lookups++;
   mh_call_gate_enter (daemon->lookups, 0, start_lookup, pending);
+}
+
+/* Runs in GDBus's worker thread for every message as soon as it is read:
+ * file descriptors that came with a method call are closed here, before
+ * the call waits anywhere, so that no caller can make the helper hold
+ * them (and run out of descriptors for everyone) while its calls queue.
+ * The call itself goes on to handle_method_call, which refuses it. */
+static GDBusMessage *
+on_incoming_message (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
+                     gpointer user_data)
+{
+  GUnixFDList *fd_list;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+  fd_list = g_dbus_message_get_unix_fd_list (message);
+  if (fd_list != NULL && g_unix_fd_list_get_length (fd_list) > 0)
+    {
+      int length = 0;
+      g_autofree int *fds = g_unix_fd_list_steal_fds (fd_list, &length);
+
+      for (int i = 0; i < length; i++)
+        mh_close_fd (&fds[i]);
+    }
+  return message;
 }
 
 static GVariant *
@@ -183,6 +306,8 @@ mh_daemon_new (GDBusConnection *connection, MhDispatcher *dispatcher, MhLeases *
   daemon->loop = g_main_loop_ref (loop);
   daemon->callers = mh_caller_cache_new (CALLER_CACHE_SIZE);
   daemon->lookups = mh_call_gate_new (MAX_LOOKUPS, MAX_LOOKUPS);
+  daemon->calls_per_sender = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  daemon->calls_per_uid = g_hash_table_new (g_direct_hash, g_direct_equal);
   return daemon;
 }
 
@@ -197,11 +322,15 @@ mh_daemon_free (MhDaemon *daemon)
     g_bus_unown_name (daemon->owner_id);
   if (daemon->registration_id != 0)
     g_dbus_connection_unregister_object (daemon->connection, daemon->registration_id);
+  if (daemon->filter_id != 0)
+    g_dbus_connection_remove_filter (daemon->connection, daemon->filter_id);
   g_object_unref (daemon->connection);
   g_main_loop_unref (daemon->loop);
   g_free (daemon->bus_id);
   mh_caller_cache_free (daemon->callers);
   mh_call_gate_free (daemon->lookups);
+  g_hash_table_unref (daemon->calls_per_sender);
+  g_hash_table_unref (daemon->calls_per_uid);
   g_free (daemon);
 }
 
@@ -225,6 +354,8 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 gboolean
 mh_daemon_start (MhDaemon *daemon, GError **error)
 {
+  daemon->filter_id =
+    g_dbus_connection_add_filter (daemon->connection, on_incoming_message, NULL, NULL);
   daemon->registration_id = g_dbus_connection_register_object (
     daemon->connection, MH_OBJECT_PATH, mh_helper1_interface_info (), &vtable, daemon, NULL, error);
   if (daemon->registration_id == 0)

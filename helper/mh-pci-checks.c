@@ -96,9 +96,9 @@ check_peers (const MhPciInspection *inspection, GHashTable *holders, guint32 uid
             {
               g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
                            "%s shares IOMMU group %" G_GINT64_FORMAT " with %s, which "
-                           "microvm-helper bound for another user (uid %u); a group can only "
-                           "go to one user",
-                           device->address, device->iommu_group, peer->address, holder);
+                           "microvm-helper bound for another user; a group can only go to "
+                           "one user",
+                           device->address, device->iommu_group, peer->address);
               return FALSE;
             }
           continue;
@@ -134,9 +134,9 @@ mh_pci_check_bind (const MhPciInspection *inspection, const MhConfig *config, GH
   if (lookup_holder (holders, address, &holder) && holder != uid)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
-                   "%s is held by another user (uid %u) through microvm-helper; it must be "
-                   "released first",
-                   address, holder);
+                   "%s is held by another user through microvm-helper; it must be released "
+                   "first",
+                   address);
       return FALSE;
     }
 

@@ -93,14 +93,15 @@ mh_pci_methods_prepare_bind (MhCall *call, GError **error)
   if (!mh_pci_methods_parse_bind_options (options, &release_on_disconnect, error))
     return FALSE;
 
-  /* Fail fast, before a password prompt, on what the registry says. */
+  /* Fail fast, before a password prompt, on what the registry says; not
+   * saying who holds it: the caller is not authorized for anything yet. */
   if (mh_pci_service_lookup_holder (call->dispatcher->pci, address, &holder) &&
       holder != call->caller->uid)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
-                   "%s is held by another user (uid %u) through microvm-helper; it must be "
-                   "released first",
-                   address, holder);
+                   "%s is held by another user through microvm-helper; it must be released "
+                   "first",
+                   address);
       return FALSE;
     }
 

@@ -334,8 +334,7 @@ mh_pci_service_release_async (MhPciService *service, const MhCaller *caller, con
   if (record->uid != caller->uid && !as_admin)
     {
       g_task_return_new_error (outer, MH_ERROR, MH_ERROR_REFUSED,
-                               "%s is held by another user (uid %u); it is left alone", address,
-                               record->uid);
+                               "%s is held by another user; it is left alone", address);
       g_object_unref (outer);
       return;
     }

@@ -561,9 +561,9 @@ bind_start (GTask *outer)
       if (record->uid != job->caller->uid)
         {
           bind_fail (outer, g_error_new (MH_ERROR, MH_ERROR_BUSY,
-                                         "%s is held by another user (uid %u) through "
-                                         "microvm-helper; it must be released first",
-                                         job->address, record->uid));
+                                         "%s is held by another user through microvm-helper; "
+                                         "it must be released first",
+                                         job->address));
           return;
         }
       if (!mh_pci_service_check_not_busy (record, &error))

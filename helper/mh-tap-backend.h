@@ -21,7 +21,8 @@ typedef struct {
 typedef struct _MhTapBackend MhTapBackend;
 
 struct _MhTapBackend {
-  /* Creates a persistent TAP owned by @uid, link up; nothing is left
+  /* Creates a persistent TAP owned by @uid, cut off from the host's own
+   * network configuration (see mh-tap-kernel.c), link up; nothing is left
    * behind on failure.  An existing name fails with MH_ERRNO_ERROR EBUSY. */
   gboolean (*create) (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
                       gboolean vnet_hdr, int *ifindex, GError **error);
@@ -33,7 +34,8 @@ struct _MhTapBackend {
   void (*free) (MhTapBackend *self);
 };
 
-MhTapBackend *mh_tap_backend_kernel_new (void);
+/* @host_ipv6: [Taps] HostIPv6 of helper.conf. */
+MhTapBackend *mh_tap_backend_kernel_new (gboolean host_ipv6);
 
 static inline void
 mh_tap_backend_free (MhTapBackend *backend)

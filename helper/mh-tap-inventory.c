@@ -9,7 +9,9 @@
 typedef struct {
   char *name;
   int ifindex;
+  guint32 uid;
   gboolean leased;
+  char *release_error; /* a failed release being retried, or NULL */
   /* Filled in by the worker. */
   gboolean present;
   MhTapKernelInfo info;
@@ -24,6 +26,7 @@ static void
 listed_clear (gpointer data)
 {
   g_free (((Listed *) data)->name);
+  g_free (((Listed *) data)->release_error);
 }
 
 static void
@@ -47,8 +50,9 @@ list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       g_auto (GVariantDict) details = G_VARIANT_DICT_INIT (NULL);
       MhTapKernelInfo info;
 
+      /* Gone, replaced, or given away (TUNSETOWNER): not the caller's. */
       if (!job->backend->lookup (job->backend, entry->name, &info, NULL) || !info.is_tap ||
-          info.ifindex != entry->ifindex)
+          info.ifindex != entry->ifindex || info.owner != (gint64) entry->uid)
         continue;
 
       g_variant_dict_insert (&details, "owner", "u", (guint32) info.owner);
@@ -56,6 +60,8 @@ list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
       g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
       g_variant_dict_insert (&details, "up", "b", info.up);
+      if (entry->release_error != NULL)
+        g_variant_dict_insert (&details, "release_error", "s", entry->release_error);
       g_variant_builder_add (builder, "(si@a{sv})", entry->name, entry->ifindex,
                              g_variant_dict_end (&details));
     }
@@ -83,11 +89,60 @@ mh_tap_service_list_async (MhTapService *service, guint32 uid, GAsyncReadyCallba
         continue;
       entry.name = g_strdup (record->name);
       entry.ifindex = record->ifindex;
+      entry.uid = record->uid;
       entry.leased = record->lease_name != NULL;
+      entry.release_error = g_strdup (record->release_error);
       g_array_append_val (job->entries, entry);
     }
   g_task_set_task_data (task, job, list_job_free);
   g_task_run_in_thread (task, list_thread);
+}
+
+gboolean
+mh_tap_service_forget_if_vanished (MhTapService *service, MhTapRecord *record)
+{
+  g_autoptr (GError) error = NULL;
+  MhTapKernelInfo info;
+  g_autofree char *name = NULL;
+  guint32 uid = record->uid;
+
+  if (record->busy || record->state != MH_TAP_STATE_READY || record->release_pending ||
+      record->retry_source != 0)
+    return FALSE;
+  if (service->backend->lookup (service->backend, record->name, &info, &error))
+    {
+      if (info.is_tap && info.ifindex == record->ifindex)
+        return FALSE;
+    }
+  else if (!g_error_matches (error, MH_ERRNO_ERROR, ENODEV))
+    return FALSE;
+
+  name = g_strdup (record->name);
+  mh_tap_service_record_drop_lease (service, record);
+  mh_tap_registry_remove (service->registry, name);
+  mh_tap_service_save_or_warn (service);
+  g_message ("forgot tap %s (uid %u): it is no longer in the kernel", name, uid);
+  return TRUE;
+}
+
+#define VANISHED_SWEEP_INTERVAL_US (5 * G_USEC_PER_SEC)
+
+guint
+mh_tap_service_forget_vanished (MhTapService *service, guint32 uid)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint forgotten = 0;
+
+  if (service->last_vanished_sweep != 0 &&
+      now - service->last_vanished_sweep < VANISHED_SWEEP_INTERVAL_US)
+    return 0;
+  service->last_vanished_sweep = now;
+  records = mh_tap_registry_list (service->registry, uid);
+  for (guint i = 0; i < records->len; i++)
+    if (mh_tap_service_forget_if_vanished (service, records->pdata[i]))
+      forgotten++;
+  return forgotten;
 }
 
 GVariant *

@@ -4,7 +4,11 @@
  * step leaves nothing behind: the device only becomes persistent at the
  * very end, and until then closing the fd destroys it.  The fd is always
  * closed: a single-queue tap with an fd still attached would refuse the
- * hypervisor with EBUSY. */
+ * hypervisor with EBUSY.
+ *
+ * Before the link goes up the tap is cut off from the host's own network
+ * configuration (isolate_from_host): whatever the tap's owner sends into
+ * it must not give the host a route, an address or a neighbour. */
 #include "mh-tap-backend.h"
 
 #include <errno.h>
@@ -24,6 +28,12 @@
 #include "mh-syscall.h"
 
 #define SYS_CLASS_NET "/sys/class/net"
+
+/* The kernel backend and what the administrator chose for it. */
+typedef struct {
+  MhTapBackend parent;
+  gboolean host_ipv6;
+} KernelBackend;
 
 typedef struct nl_sock NlSock;
 typedef struct rtnl_link RtnlLink;
@@ -108,6 +118,52 @@ link_set_up (struct nl_sock *sock, const char *name, int *ifindex, GError **erro
   return TRUE;
 }
 
+/* Writes one per-interface sysctl.  The helper runs as uid 0 with
+ * CAP_NET_ADMIN, which the kernel asks of writers of net sysctls, and the
+ * unit leaves /proc/sys writable (no ProtectKernelTunables=). */
+static gboolean
+write_interface_sysctl (const char *family, const char *name, const char *key, const char *value,
+                        GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/sys/net/%s/conf/%s/%s", family, name, key);
+
+  return mh_write_attribute (path, value, error);
+}
+
+/* The host takes no configuration from anything sent into the tap:
+ *  - IPv6 off (default): no link-local address, so no neighbour discovery
+ *    and no router advertisement or SLAAC; the kernel drops every IPv6
+ *    packet that arrives on the tap.
+ *  - IPv6 kept ([Taps] HostIPv6=true, a routed setup): it still ignores
+ *    router advertisements and redirects from the tap.
+ *  - IPv4: a new tap has no address and no route; proxy ARP and ICMP
+ *    redirects are turned off for the tap (the admin's conf/all values
+ *    still apply on top, as the kernel ORs them).
+ * A kernel without IPv6 at all (ipv6.disable=1) has nothing to turn off. */
+static gboolean
+isolate_from_host (const char *name, gboolean host_ipv6, GError **error)
+{
+  static const char *const ipv4_off[] = { "proxy_arp", "accept_redirects", "accept_source_route" };
+  static const char *const ipv6_kept_off[] = { "accept_ra", "accept_redirects", "autoconf" };
+
+  if (g_file_test ("/proc/sys/net/ipv6/conf", G_FILE_TEST_IS_DIR))
+    {
+      if (!host_ipv6)
+        {
+          if (!write_interface_sysctl ("ipv6", name, "disable_ipv6", "1", error))
+            return FALSE;
+        }
+      else
+        for (gsize i = 0; i < G_N_ELEMENTS (ipv6_kept_off); i++)
+          if (!write_interface_sysctl ("ipv6", name, ipv6_kept_off[i], "0", error))
+            return FALSE;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (ipv4_off); i++)
+    if (!write_interface_sysctl ("ipv4", name, ipv4_off[i], "0", error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
                gboolean vnet_hdr, int *ifindex, GError **error)
@@ -158,6 +214,9 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi
     goto out;
 
   mh_fault_point ("tap-create-owner");
+  if (!isolate_from_host (name, ((KernelBackend *) self)->host_ipv6, error))
+    goto out;
+  mh_fault_point ("tap-create-isolated");
   if (!link_set_up (sock, name, ifindex, error))
     goto out;
   mh_fault_point ("tap-create-up");
@@ -262,6 +321,8 @@ kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error
   rtnl_link_set_ifindex (link, ifindex);
 
   mh_fault_point ("tap-delete-before-kernel");
+  if (mh_fault_fail_once ("tap-delete"))
+    return mh_set_errno_error (error, EMFILE, "delete %s (fault injection)", name);
   err = rtnl_link_delete (sock, link);
   mh_fault_point ("tap-delete-after-kernel");
   if (err < 0)
@@ -279,13 +340,14 @@ kernel_free (MhTapBackend *self)
 }
 
 MhTapBackend *
-mh_tap_backend_kernel_new (void)
+mh_tap_backend_kernel_new (gboolean host_ipv6)
 {
-  MhTapBackend *backend = g_new0 (MhTapBackend, 1);
+  KernelBackend *backend = g_new0 (KernelBackend, 1);
 
-  backend->create = kernel_create;
-  backend->lookup = kernel_lookup;
-  backend->remove = kernel_remove;
-  backend->free = kernel_free;
-  return backend;
+  backend->parent.create = kernel_create;
+  backend->parent.lookup = kernel_lookup;
+  backend->parent.remove = kernel_remove;
+  backend->parent.free = kernel_free;
+  backend->host_ipv6 = host_ipv6;
+  return &backend->parent;
 }

@@ -34,6 +34,9 @@ mh_tap_record_free (MhTapRecord *record)
 {
   if (record == NULL)
     return;
+  if (record->retry_source != 0)
+    g_source_remove (record->retry_source);
+  g_free (record->release_error);
   g_free (record->name);
   g_free (record->lease_name);
   g_free (record->lease_bus_id);

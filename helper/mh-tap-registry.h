@@ -27,6 +27,9 @@ typedef struct {
   /* In memory only. */
   gboolean busy;            /* a request is working on it */
   gboolean release_pending; /* its lease holder left while it was busy */
+  guint retry_source;       /* a scheduled retry of a failed release, 0 if none */
+  guint retry_delay_ms;     /* the next retry's delay */
+  char *release_error;      /* why the last release failed, NULL if none did */
 } MhTapRecord;
 
 typedef struct _MhTapRegistry MhTapRegistry;

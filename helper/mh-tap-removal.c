@@ -137,6 +137,64 @@ remove_job_new (MhTapService *service, GPtrArray *records, const char *why)
   return job;
 }
 
+/* A release that failed (no descriptors left, a netlink error) is tried
+ * again, 1 s later, then twice as long each time up to a minute, until the
+ * tap is deleted or gone: the lease's client is gone and nobody else
+ * would ever ask. */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 60000
+
+typedef struct {
+  MhTapService *service;
+  char *name;
+} RetryData;
+
+static void
+retry_data_free (gpointer data)
+{
+  RetryData *retry = data;
+
+  g_free (retry->name);
+  g_free (retry);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  RetryData *retry = user_data;
+  MhTapRecord *record = mh_tap_registry_lookup (retry->service->registry, retry->name);
+  g_autoptr (GPtrArray) one = g_ptr_array_new ();
+
+  if (record == NULL)
+    return G_SOURCE_REMOVE;
+  record->retry_source = 0;
+  if (record->busy)
+    {
+      record->release_pending = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  g_ptr_array_add (one, record);
+  mh_tap_service_start_release (retry->service, one, "retrying a release that failed");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (MhTapService *service, MhTapRecord *record, const GError *error)
+{
+  RetryData *retry = g_new0 (RetryData, 1);
+
+  g_free (record->release_error);
+  record->release_error = g_strdup (error != NULL ? error->message : "unknown error");
+  record->retry_delay_ms =
+    record->retry_delay_ms == 0 ? RETRY_FIRST_MS : MIN (record->retry_delay_ms * 2, RETRY_MAX_MS);
+  retry->service = service;
+  retry->name = g_strdup (record->name);
+  if (record->retry_source != 0)
+    g_source_remove (record->retry_source);
+  record->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, record->retry_delay_ms, on_retry,
+                                             retry, retry_data_free);
+}
+
 static void
 release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -151,8 +209,10 @@ release_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
       if (!apply_removal (service, removal, TRUE))
         {
-          g_warning ("could not delete tap %s (uid %u) after %s: %s", removal->name, uid, job->why,
-                     removal->error != NULL ? removal->error->message : "unknown");
+          schedule_retry (service, record, removal->error);
+          g_warning ("could not delete tap %s (uid %u) after %s: %s; trying again in %u s",
+                     removal->name, uid, job->why, record->release_error,
+                     record->retry_delay_ms / 1000);
           continue;
         }
       switch (removal->outcome)

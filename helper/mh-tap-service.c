@@ -59,7 +59,18 @@ mh_tap_service_set_idle_callback (MhTapService *service, GCallback callback, gpo
 gboolean
 mh_tap_service_is_idle (MhTapService *service)
 {
-  return service->in_flight == 0;
+  g_autoptr (GPtrArray) all = NULL;
+
+  if (service->in_flight > 0)
+    return FALSE;
+  all = mh_tap_registry_list (service->registry, G_MAXUINT32);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const MhTapRecord *record = all->pdata[i];
+      if (record->retry_source != 0 || record->release_pending)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -124,11 +135,16 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
   for (guint i = 0; i < requests->len; i++)
     {
       const MhTapRequest *request = requests->pdata[i];
-      const MhTapRecord *record = mh_tap_registry_lookup (service->registry, request->name);
+      MhTapRecord *record = mh_tap_registry_lookup (service->registry, request->name);
 
       if (!mh_config_check_tap_name (service->config, request->name, error))
         return FALSE;
 
+      /* Another user's tap that its owner made non-persistent holds its
+       * name no more. */
+      if (record != NULL && record->uid != uid &&
+          mh_tap_service_forget_if_vanished (service, record))
+        record = NULL;
       if (record == NULL)
         {
           n_new++;
@@ -157,7 +173,11 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
         }
     }
 
+  /* Vanished taps count under no limit. */
   n_have = mh_tap_registry_count_for_uid (service->registry, uid);
+  if (n_have + n_new > service->config->max_taps_per_user &&
+      mh_tap_service_forget_vanished (service, uid) > 0)
+    n_have = mh_tap_registry_count_for_uid (service->registry, uid);
   if (n_have + n_new > service->config->max_taps_per_user)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,
@@ -167,6 +187,9 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
       return FALSE;
     }
   n_total = mh_tap_registry_count (service->registry);
+  if (n_total + n_new > service->config->max_taps_total &&
+      mh_tap_service_forget_vanished (service, G_MAXUINT32) > 0)
+    n_total = mh_tap_registry_count (service->registry);
   if (n_total + n_new > service->config->max_taps_total)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED,

@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,6 +160,40 @@ load_pci_registry (MhPciRegistry *registry)
     move_registry_aside (mh_pci_registry_get_path (registry), error);
 }
 
+/* The open-file limit the unit sets (LimitNOFILE=).  Started another way
+ * (a distribution's own unit, by hand), the helper raises its soft limit
+ * to it if the hard limit allows, and refuses to start below systemd's
+ * default of 1024, which the helper's bounds are not made for. */
+#define NOFILE_MINIMUM 1024
+
+static gboolean
+check_open_file_limit (GError **error)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0)
+    return mh_set_errno_error (error, errno, "read the open-file limit");
+  if (limit.rlim_cur < MH_NOFILE_LIMIT && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = MIN (limit.rlim_max, (rlim_t) MH_NOFILE_LIMIT);
+      if (setrlimit (RLIMIT_NOFILE, &limit) < 0)
+        return mh_set_errno_error (error, errno, "raise the open-file limit to %lu",
+                                   (unsigned long) limit.rlim_cur);
+    }
+  if (limit.rlim_cur < NOFILE_MINIMUM)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_FAILED,
+                   "the open-file limit is %lu, below the %d the helper needs; its unit sets "
+                   "LimitNOFILE=%d",
+                   (unsigned long) limit.rlim_cur, NOFILE_MINIMUM, MH_NOFILE_LIMIT);
+      return FALSE;
+    }
+  if (limit.rlim_cur < MH_NOFILE_LIMIT)
+    g_warning ("the open-file limit is %lu, below the %d of the helper's unit (LimitNOFILE=)",
+               (unsigned long) limit.rlim_cur, MH_NOFILE_LIMIT);
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,6 +281,11 @@ main (int argc, char **argv)
       g_printerr ("microvm-helperd: refusing to start: %s\n", error->message);
       return EXIT_FAILURE;
     }
+  if (!check_open_file_limit (&error))
+    {
+      g_printerr ("microvm-helperd: refusing to start: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
 
   if (opt_runtime_dir == NULL)
     opt_runtime_dir = g_strdup (MH_RUNTIME_DIR);
@@ -279,7 +319,8 @@ main (int argc, char **argv)
   {
     MhTapRegistry *registry = mh_tap_registry_new (registry_path);
     load_registry (registry);
-    taps = mh_tap_service_new (config, registry, mh_tap_backend_kernel_new (), leases);
+    taps =
+      mh_tap_service_new (config, registry, mh_tap_backend_kernel_new (config->host_ipv6), leases);
   }
   {
     MhPciRegistry *registry = mh_pci_registry_new (pci_registry_path);

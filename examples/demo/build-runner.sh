@@ -36,6 +36,10 @@ readonly HOST_ADDR=169.254.100.1/16
 readonly GUEST_ADDR=169.254.100.2/16
 readonly SHARE_TAG=share
 readonly SHARE_FILE=hello-from-guest.txt
+# A second share the runner declares read-only (microvm.shares'
+# readOnly = true): the guest reads RO_FILE there and fails to write.
+readonly RO_TAG=ro
+readonly RO_FILE=from-host.txt
 readonly MEM_MB=256
 
 # Kernel modules the guest loads, in load order.  The kernel package builds
@@ -208,6 +212,8 @@ HOST_ADDR=$HOST_ADDR
 GUEST_ADDR=$GUEST_ADDR
 SHARE_TAG=$SHARE_TAG
 SHARE_FILE=$SHARE_FILE
+RO_TAG=$RO_TAG
+RO_FILE=$RO_FILE
 SETTINGS
     find "$stage" -exec touch -h -d @0 {} +
     (cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z \
@@ -249,6 +255,81 @@ write_data_files() {
     # microvm-run and virtiofsd), like microvm.nix's default socket names.
     echo "$SHARE_TAG" >"$share/virtiofs/$SHARE_TAG/source"
     echo "$name-virtiofs-$SHARE_TAG.sock" >"$share/virtiofs/$SHARE_TAG/socket"
+    mkdir -p "$share/virtiofs/$RO_TAG"
+    echo "$RO_TAG" >"$share/virtiofs/$RO_TAG/source"
+    echo "$name-virtiofs-$RO_TAG.sock" >"$share/virtiofs/$RO_TAG/socket"
+}
+
+# One script per share, shaped as microvm.nix's virtiofsd module writes
+# them (writeShellScript "virtiofsd-TAG"): the empty optional arguments
+# leave their "   \" lines.  Only the read-only share has --readonly.
+write_virtiofsd_script() {
+    local file=$1 tag=$2 read_only=$3
+    cat >"$file" <<SCRIPT
+#!/bin/bash
+if [ \$(id -u) = 0 ]; then
+  OPT_RLIMIT="--rlimit-nofile 1048576"
+else
+  OPT_RLIMIT=""
+fi
+exec /usr/libexec/virtiofsd \\
+  --socket-path=$name-virtiofs-$tag.sock \\
+  --socket-group=kvm \\
+  --shared-dir=$tag \\
+  \$OPT_RLIMIT \\
+  --thread-pool-size \`nproc\` \\
+  --posix-acl --xattr \\
+  --cache=auto \\
+   \\
+   \\
+  $($read_only && echo --readonly) \\
+   \\
+  
+SCRIPT
+    chmod 0555 "$file"
+}
+
+# bin/virtiofsd-run: supervisord with one [program:virtiofsd-TAG] per
+# share, as microvm.nix writes it (lib.generators.toINI).  That
+# configuration is the only place a runner declares the shares' options
+# (read-only, cache, ACLs...); microvm-user reads it and runs nothing of
+# it.  share/demo/virtiofsd stands in for the Nix store paths.
+write_virtiofsd_run() {
+    local runner=$1
+    local dir=$runner/share/demo/virtiofsd
+    mkdir -p "$dir"
+    write_virtiofsd_script "$dir/virtiofsd-$SHARE_TAG" "$SHARE_TAG" false
+    write_virtiofsd_script "$dir/virtiofsd-$RO_TAG" "$RO_TAG" true
+    # Absolute paths, as in the store: the runner is built in place (the
+    # tests copy it whole, so the paths are rewritten there).
+    cat >"$dir/supervisord.conf" <<CONF
+[program:virtiofsd-$RO_TAG]
+command=@DIR@/virtiofsd-$RO_TAG
+stderr_syslog=true
+stdout_syslog=true
+
+[program:virtiofsd-$SHARE_TAG]
+command=@DIR@/virtiofsd-$SHARE_TAG
+stderr_syslog=true
+stdout_syslog=true
+
+[supervisord]
+nodaemon=true
+user=root
+CONF
+    cat >"$dir/virtiofsd-run" <<'RUN'
+#!/bin/bash
+exec supervisord --configuration @DIR@/supervisord.conf "$@"
+RUN
+    chmod 0555 "$dir/virtiofsd-run"
+    ln -s ../share/demo/virtiofsd/virtiofsd-run "$runner/bin/virtiofsd-run"
+}
+
+# Fills in the absolute paths of the virtiofsd chain for the runner's
+# final place DIR (the paths a store would have fixed at build time).
+place_virtiofsd_run() {
+    local dir=$1/share/demo/virtiofsd
+    sed -i "s|@DIR@|$dir|g" "$dir/supervisord.conf" "$dir/virtiofsd-run"
 }
 
 # bin/microvm-run, generated from the data files written before so the two
@@ -439,9 +520,11 @@ main() {
     write_data_files "$new"
     write_microvm_run "$new" "$system_rel"
     write_microvm_shutdown "$new"
+    write_virtiofsd_run "$new"
 
     rm -rf "$runner"
     mv "$new" "$runner"
+    place_virtiofsd_run "$runner"
     log "runner ready: $runner (kernel $kver, tap vm-$name, $($multi_queue && echo multi-queue || echo single-queue))"
     echo "$runner"
 }

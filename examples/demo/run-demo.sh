@@ -6,6 +6,8 @@
 #   - the tap the helper made is owned by alice,
 #   - the guest pings the host side of the tap,
 #   - a file the guest writes through virtiofs appears owned by alice,
+#   - the share the runner declares read-only (bin/virtiofsd-run) reads
+#     but refuses the guest's write,
 #   - `microvm-user stop` powers it off gracefully (bin/microvm-shutdown),
 #   - no tap, no process and no registry entry is left.
 # Exits 0 only if all of that happened.  Prints the wall time of each phase.
@@ -78,11 +80,22 @@ stop_log() { [[ -n "${tail_pid:-}" ]] && kill "$tail_pid" 2>/dev/null; tail_pid=
 trap stop_log EXIT
 
 cp -a "$runner_source" "$runner"
+# The virtiofsd chain names its files by absolute path, as a store would.
+virtiofsd_chain=$runner/share/demo/virtiofsd
+if [[ -d "$virtiofsd_chain" ]]; then
+    sed -i "s|$runner_source/|$runner/|g" "$virtiofsd_chain/supervisord.conf" "$virtiofsd_chain/virtiofsd-run"
+fi
 chown -R "$USER_NAME:" "$runner"
 tap=$(grep -v '^ *$' "$runner/share/microvm/tap-interfaces" | head -n 1)
 vm=$(basename "$runner" | sed 's/^microvm-qemu-//')
 state_dir="$home/.local/state/microvm/$vm"
 : >"$log"; chown "$USER_NAME:" "$log"
+# What the guest reads from the read-only share (the runner declares it
+# readOnly; the guest's write there must fail).
+ro_dir="$state_dir/ro"
+mkdir -p "$ro_dir"
+echo "put here by the host" >"$ro_dir/from-host.txt"
+chown -R "$USER_NAME:" "$home/.local"
 
 say "as $USER_NAME (uid $uid), not root: microvm-user run $(basename "$runner")${virtiofsd:+ --virtiofsd=$virtiofsd}"
 show_log
@@ -118,6 +131,10 @@ if [[ -f "$shared_file" ]]; then
     if [[ "$file_owner" == "$USER_NAME" ]]; then ok "the guest wrote $shared_file through virtiofs; owner $file_owner: \"$(cat "$shared_file")\""
     else bad "$shared_file is owned by $file_owner, not $USER_NAME"; fi
 else bad "the guest's file $shared_file did not appear"; fi
+if log_has "demo-guest: read-only share 'ro' refused the write" && [[ ! -e "$ro_dir/guest-write.txt" ]] \
+    && log_has "demo-guest: read-only share 'ro': read from-host.txt"; then
+    ok "the read-only share refused the guest's write ($(grep -o "refused the write: .*" "$log" | head -n 1 | sed 's/refused the write: //')) while it read the host's file and wrote to the writable share"
+else bad "the read-only share was not served read-only: $(grep "demo-guest: .*\(read-only\|ro'\)" "$log" | head -n 2 | tr '\n' ' ')"; fi
 if log_has "FAILED"; then bad "the guest reported: $(grep FAILED "$log" | head -n 1)"; fi
 
 echo
@@ -146,7 +163,7 @@ printf 'demo:   %s\n' "${timing[@]}"
 total_ms=$((($(date +%s%N) - start_ns) / 1000000))
 echo
 if [[ $failures -eq 0 ]]; then
-    say "PASSED: booted, pinged, shared a file and shut down as $USER_NAME, nothing left (${total_ms} ms)"
+    say "PASSED: booted, pinged, shared a file (and refused a write to the read-only share) and shut down as $USER_NAME, nothing left (${total_ms} ms)"
     exit 0
 fi
 say "FAILED: $failures check(s) failed; the whole log: $log"

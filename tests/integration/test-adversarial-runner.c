@@ -198,6 +198,94 @@ test_escape_sequences_in_names (void)
   }
 }
 
+/* bin/virtiofsd-run -> supervisord -> one store script per share, as
+ * upstream's virtiofsd module writes them; @exec_line is the script's
+ * last line for the share "ro" (read-only) and "rw" gets upstream's. */
+static void
+write_virtiofsd_chain (const char *runner, const char *exec_ro)
+{
+  g_autofree char *store = g_strconcat (runner, "-store", NULL);
+  g_autofree char *config = g_build_filename (store, "supervisord.conf", NULL);
+  g_autofree char *run = g_strdup_printf (
+    "#!/bin/sh\nexec /nix/store/x-supervisor/bin/supervisord --configuration %s \"$@\"\n", config);
+  g_autofree char *conf_text =
+    g_strdup_printf ("[program:virtiofsd-ro]\ncommand=%s/virtiofsd-ro\n\n[program:virtiofsd-rw]\n"
+                     "command=%s/virtiofsd-rw\n\n[supervisord]\nnodaemon=true\nuser=root\n",
+                     store, store);
+  const char *head = "#!/bin/sh\nif [ $(id -u) = 0 ]; then\n  OPT_RLIMIT=\"--rlimit-nofile "
+                     "1048576\"\nelse\n  OPT_RLIMIT=\"\"\nfi\n";
+  g_autofree char *ro = g_strconcat (head, exec_ro, "\n", NULL);
+  g_autofree char *rw =
+    g_strconcat (head,
+                 "exec /nix/store/x-virtiofsd/bin/virtiofsd \\\n  --socket-path=rw.sock \\\n"
+                 "  --socket-group=kvm \\\n  --shared-dir=rw \\\n  $OPT_RLIMIT \\\n"
+                 "  --thread-pool-size `nproc` \\\n  --posix-acl --xattr \\\n  --cache=auto \\\n"
+                 "   \\\n   \\\n   \\\n  \n",
+                 NULL);
+
+  MH_TEST_RUN ("rm", "-rf", store);
+  mh_test_write_file (store, "supervisord.conf", conf_text, 0644);
+  mh_test_write_file (store, "virtiofsd-ro", ro, 0755);
+  mh_test_write_file (store, "virtiofsd-rw", rw, 0755);
+  mh_test_write_file (runner, "bin/virtiofsd-run", run, 0755);
+  mh_test_write_file (runner, "share/microvm/virtiofs/ro/source", "ro\n", 0644);
+  mh_test_write_file (runner, "share/microvm/virtiofs/ro/socket", "ro.sock\n", 0644);
+  mh_test_write_file (runner, "share/microvm/virtiofs/rw/source", "rw\n", 0644);
+  mh_test_write_file (runner, "share/microvm/virtiofs/rw/socket", "rw.sock\n", 0644);
+  mh_test_write_file (runner, "share/microvm/tap-interfaces", "vm-so0\n", 0644);
+  mh_test_write_file (runner, "share/microvm/tap-flags", "vnet_hdr\n", 0644);
+}
+
+/* The share options of bin/virtiofsd-run: shown by inspect; a chain that
+ * cannot be read, or an option this virtiofsd cannot honour, refuses the
+ * run before the helper is asked for anything. */
+static void
+test_share_options (void)
+{
+  g_autofree char *binary = mh_test_microvm_user ();
+  g_autofree char *runner = make_runner ("shares");
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+
+  /* Upstream's shape, a read-only share, registerWithMachined. */
+  write_virtiofsd_chain (runner, "exec /nix/store/x-virtiofsd/bin/virtiofsd --socket-path=ro.sock "
+                                 "--shared-dir=ro --cache=always --readonly");
+  mh_test_write_file (runner, "bin/microvm-register", "#!/bin/sh\n", 0755);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &text, (const char *const[]){ binary, "inspect", runner, NULL }), ==,
+    0);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "/ro.sock) read-only\n"));
+  g_assert_nonnull (strstr (text, "  virtiofsd --cache=always --readonly\n"));
+  g_assert_nonnull (strstr (text, "  dropped --socket-group=kvm (changing the socket's group"));
+  g_assert_nonnull (strstr (text, "share opts:  from bin/virtiofsd-run"));
+  g_assert_nonnull (strstr (text, "machined:    skipped: bin/microvm-register"));
+  g_assert_nonnull (strstr (text, "open files:  "));
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &json,
+                    (const char *const[]){ binary, "inspect", "--json", runner, NULL }),
+    ==, 0);
+  g_assert_nonnull (strstr (json, "\"read_only\":true"));
+  g_assert_nonnull (strstr (json, "\"virtiofsd_options\":[\"--cache=always\",\"--readonly\"]"));
+  g_assert_nonnull (strstr (json, "\"machine_registration\":\"skipped\""));
+
+  /* A share served by something else: neither command goes on. */
+  write_virtiofsd_chain (runner, "exec /bin/sh -c 'cat /etc/shadow'");
+  check_refused (runner, run_and_inspect, "the share ro is served by \"/bin/sh\", not virtiofsd");
+  /* An expansion only running the script would tell. */
+  write_virtiofsd_chain (runner, "exec virtiofsd --socket-path=ro.sock $(id -u)");
+  check_refused (runner, run_and_inspect, "uses the shell expansion \"$(id -u)");
+
+  /* crosvm's --tag: the C virtiofsd (this machine's) has no such option;
+   * inspect shows it, run refuses naming the share and the option. */
+  write_virtiofsd_chain (runner, "exec virtiofsd --socket-path=ro.sock --shared-dir=ro --tag=ro "
+                                 "--readonly");
+  mh_test_assert_runner_refused (runner, (const char *const[]){ "run", NULL },
+                                 "the share ro asks virtiofsd for --tag=ro, which microvm-user "
+                                 "cannot honour: the C virtiofsd (qemu's) has no such option",
+                                 FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -208,6 +296,7 @@ main (int argc, char **argv)
   g_test_add_func ("/adversarial-runner/many-taps", test_many_taps);
   g_test_add_func ("/adversarial-runner/socket-path-108-bytes", test_socket_path_108_bytes);
   g_test_add_func ("/adversarial-runner/escape-sequences-in-names", test_escape_sequences_in_names);
+  g_test_add_func ("/adversarial-runner/share-options", test_share_options);
 
   return g_test_run ();
 }

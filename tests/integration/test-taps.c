@@ -224,7 +224,7 @@ test_non_tap_interfaces (void)
 {
   g_autoptr (MhTestAgent) bob = mh_test_agent_new ("bob");
   g_autofree char *m = NULL;
-  const char *names[] = { "lo", "veth-t0", "veth-t1" };
+  const char *names[] = { "veth-t0", "veth-t1" };
 
   MH_TEST_RUN ("ip", "link", "add", "veth-t0", "type", "veth", "peer", "name", "veth-t1");
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
@@ -239,6 +239,14 @@ test_non_tap_interfaces (void)
       g_assert_true (mh_test_iface_exists (names[i]));
     }
   m = mh_test_assert_call_error (bob, "DeleteTap", "('vm-none',)", "NotFound", "no interface");
+  /* lo is also a name the helper never gives a tap. */
+  {
+    g_autofree char *m_lo =
+      mh_test_assert_call_error (bob, "CreateTap", "('lo', {})", "Refused", "kernel");
+    g_autofree char *m_delete =
+      mh_test_assert_call_error (bob, "DeleteTap", "('lo',)", "Refused", "left alone");
+  }
+  g_assert_true (mh_test_iface_exists ("lo"));
 }
 
 static void

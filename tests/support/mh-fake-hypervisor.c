@@ -7,8 +7,8 @@
  *                        connection (virtiofsd serves one connection and
  *                        exits when it closes)
  *   --report FILE        where the lines go ("tap NAME ok", "socket PATH
- *                        ok", "cwd DIR", "uid N", "ready", then how it
- *                        ended)
+ *                        ok", "cwd DIR", "uid N", "nofile SOFT of HARD",
+ *                        "ready", then how it ended)
  *   --exit-code N        exit with N right after "ready"
  *   --ignore-shutdown    do not act on the shutdown request (SIGUSR1)
  *   --crash              die of SIGSEGV right after "ready"
@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -158,6 +159,12 @@ main (int argc, char **argv)
   sigaction (SIGINT, &action, NULL);
 
   say ("uid %u", (unsigned) getuid ());
+  {
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
+      say ("nofile %llu of %llu", (unsigned long long) limit.rlim_cur,
+           (unsigned long long) limit.rlim_max);
+  }
   say ("cwd %s", getcwd (cwd, sizeof cwd) != NULL ? cwd : "?");
   pid_file = fopen ("hypervisor.pid", "w");
   if (pid_file != NULL)

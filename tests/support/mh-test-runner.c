@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,7 +136,21 @@ mh_test_start_full_vm (const char *output)
   g_autofree char *abs_socket = mh_test_user_path ("alice", "abs.sock");
   g_autofree char *booted = NULL;
   g_autofree char *booted_link = g_build_filename (state, "booted", NULL);
-  GSubprocess *frontend = mh_test_start_run ("alice", runner, output, NULL);
+  g_autofree char *nofile_line = NULL;
+  struct rlimit limit;
+  GSubprocess *frontend;
+
+  /* The hypervisor must get the hard open-file limit, as upstream's
+   * LimitNOFILE gives it more than the default: start the frontend below
+   * it, so that only its raising gets it there. */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  if (limit.rlim_cur >= limit.rlim_max && limit.rlim_max > 256)
+    limit.rlim_cur = 256;
+  g_assert_cmpuint (limit.rlim_cur, <, limit.rlim_max);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &limit), ==, 0);
+  nofile_line = g_strdup_printf ("nofile %llu of %llu\n", (unsigned long long) limit.rlim_max,
+                                 (unsigned long long) limit.rlim_max);
+  frontend = mh_test_start_run ("alice", runner, output, NULL);
 
   if (!mh_test_wait_file_contains (report, "ready\n", 15000))
     {
@@ -145,6 +160,9 @@ mh_test_start_full_vm (const char *output)
     }
   abs_socket_line = g_strdup_printf ("socket %s ok\n", abs_socket);
   g_assert_true (mh_test_file_contains (report, "uid 61001\n"));
+  if (!mh_test_file_contains (report, nofile_line))
+    g_error ("the hypervisor did not get the hard open-file limit (%llu)",
+             (unsigned long long) limit.rlim_max);
   g_assert_true (mh_test_file_contains (report, cwd_line));
   g_assert_true (mh_test_file_contains (report, "tap vm-f0 ok\n"));
   g_assert_true (mh_test_file_contains (report, "tap vm-f1 ok\n"));

@@ -90,12 +90,42 @@ test_values (void)
   g_assert_no_error (error);
   g_assert_cmpuint (config->max_taps_per_user, ==, 4);
   g_assert_cmpuint (config->max_taps_total, ==, 10);
+  g_assert_false (config->host_ipv6);
   g_assert_true (mh_config_check_tap_name (config, "vm-web", NULL));
   g_assert_true (mh_config_check_tap_name (config, "mvm-1x", NULL));
   g_assert_false (mh_config_check_tap_name (config, "tap0", &refused));
   g_assert_error (refused, MH_ERROR, MH_ERROR_REFUSED);
   g_assert_nonnull (strstr (refused->message, "vm-*, mvm-?x"));
   g_assert_nonnull (strstr (refused->message, "test.conf"));
+}
+
+static void
+test_reserved_names (void)
+{
+  g_autoptr (MhConfig) config = mh_config_new_default ();
+  const char *reserved[] = { "lo",      "sit0",    "tunl0",   "gre0",     "gretap0",
+                             "erspan0", "ip6tnl0", "ip_vti0", "ip6_vti0", "ip6gre0",
+                             "bond0",   "virbr0",  "docker0" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (reserved); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (mh_config_check_tap_name (config, reserved[i], &error));
+      g_assert_error (error, MH_ERROR, MH_ERROR_REFUSED);
+      g_assert_nonnull (strstr (error->message, "the kernel or a common service"));
+    }
+  g_assert_true (mh_config_check_tap_name (config, "vm-web", NULL));
+  g_assert_true (mh_config_check_tap_name (config, "bond1", NULL));
+}
+
+static void
+test_host_ipv6 (void)
+{
+  g_autoptr (MhConfig) config = parse ("[Taps]\nHostIPv6 = true\n", NULL);
+
+  g_assert_nonnull (config);
+  g_assert_true (config->host_ipv6);
 }
 
 static void
@@ -131,6 +161,7 @@ test_rejected (void)
   check_rejected ("[Taps]\nMaxPerUser=3x\n", "not a whole number");
   check_rejected ("[Taps]\nMaxTotal=99999999999\n", "not a whole number");
   check_rejected ("[Taps]\nAllowedNames=a/b\n", "not a pattern");
+  check_rejected ("[Taps]\nHostIPv6=yes\n", "HostIPv6=\"yes\" is neither true nor false");
   check_rejected ("not a key file", "test.conf");
   check_rejected ("[PCI]\nAlow=0000:01:00.0\n", "unknown key \"Alow\" in [PCI]");
   check_rejected ("[PCI]\nAllow=0000:01:20.0\n", "neither a PCI address");
@@ -157,6 +188,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/values", test_values);
+  g_test_add_func ("/config/host-ipv6", test_host_ipv6);
+  g_test_add_func ("/config/reserved-names", test_reserved_names);
   g_test_add_func ("/config/empty-allow-list", test_empty_allow_list_allows_nothing);
   g_test_add_func ("/config/rejected", test_rejected);
   g_test_add_func ("/config/pci-values", test_pci_values);
