@@ -324,7 +324,12 @@ mu_command_status (int argc, char **argv)
     {
       const char *system = mu_vm_info_system_state (info);
       g_autofree char *uptime = mu_vm_info_format_uptime (info);
-      g_autofree char *taps = info->taps->len > 0 ? mu_join_names (info->taps) : g_strdup ("-");
+      g_autofree char *taps = NULL;
+
+      /* Space-separated, as status always printed them. */
+      g_ptr_array_add (info->taps, NULL);
+      taps = info->taps->len > 1 ? g_strjoinv (" ", (char **) info->taps->pdata) : g_strdup ("-");
+      g_ptr_array_set_size (info->taps, info->taps->len - 1);
 
       printf ("%-10s%s\n", "name:", name);
       printf ("%-10s%s\n", "state:", info->running ? "running" : "stopped");

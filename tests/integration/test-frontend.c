@@ -606,7 +606,7 @@ test_install_start_status_stop (void)
                    ==, 0);
   g_assert_nonnull (strstr (status_running, "state:    running\n"));
   g_assert_nonnull (strstr (status_running, "system:   current\n"));
-  g_assert_nonnull (strstr (status_running, "taps:     vm-f0, vm-f1\n"));
+  g_assert_nonnull (strstr (status_running, "taps:     vm-f0 vm-f1\n"));
   g_assert_nonnull (strstr (status_running, "unit:     no systemd user manager here\n"));
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (
