@@ -63,7 +63,13 @@ mu_command_ssh (int argc, char **argv)
     }
   /* The running one's CID: `current` may name a runner built since. */
   booted = mu_vm_state_get_link (state, "booted");
-  runner = booted != NULL ? mu_runner_load (booted, &error) : NULL;
+  if (booted == NULL)
+    {
+      g_set_error (&error, MU_ERROR, MU_ERROR_RUNNING,
+                   "the VM %s is starting or stopping (it has no booted runner); try again", name);
+      return mu_command_fail (error);
+    }
+  runner = mu_runner_load (booted, &error);
   if (runner == NULL)
     {
       g_prefix_error (&error, "cannot read the runner %s runs: ", name);
