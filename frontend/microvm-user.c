@@ -16,12 +16,18 @@ static const struct {
 } commands[] = {
   { "run", mu_command_run, "Run a VM in this terminal until it stops" },
   { "stop", mu_command_stop, "Stop a running VM gracefully" },
-  { "list", mu_command_list, "List your VMs and whether they are running or outdated" },
+  { "list", mu_command_list, "List your VMs: running, taps, uptime, current or stale" },
   { "inspect", mu_command_inspect, "Show and check what a runner would ask for" },
   { "install", mu_command_install, "Record a runner as a named VM (like microvm -c)" },
+  { "update", mu_command_update, "Point a VM at another runner (like microvm -u)" },
   { "start", mu_command_start, "Start an installed VM in the background (systemd user unit)" },
+  { "restart", mu_command_restart, "Stop a VM if it runs, then start it in the background" },
   { "status", mu_command_status, "Show whether a VM runs, and its runner and unit" },
-  { "logs", mu_command_logs, "Show the console and messages of a VM started in the background" },
+  { "logs", mu_command_logs, "Show the console output of a VM started in the background" },
+  { "console", mu_command_console,
+    "Attach to the serial console of a VM started in the background" },
+  { "ssh", mu_command_ssh, "Log in to a running VM with ssh over vsock (like microvm -s)" },
+  { "remove", mu_command_remove, "Forget a VM that is not running" },
 };
 
 static void

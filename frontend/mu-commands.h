@@ -12,7 +12,27 @@ int mu_command_stop (int argc, char **argv);
 int mu_command_install (int argc, char **argv);
 int mu_command_start (int argc, char **argv);
 int mu_command_status (int argc, char **argv);
+int mu_command_update (int argc, char **argv);
+int mu_command_restart (int argc, char **argv);
+int mu_command_remove (int argc, char **argv);
 int mu_command_logs (int argc, char **argv);
+int mu_command_console (int argc, char **argv);
+int mu_command_ssh (int argc, char **argv);
+
+/* Exit statuses, as systemctl and podman use them (microvm-user(1)):
+ * 0 done, 1 failed or refused, 2 bad command line, 3 (status) not
+ * running, 4 (status) no such VM.  run and ssh exit with the status of
+ * the hypervisor and of ssh. */
+#define MU_EXIT_FAILED 1
+#define MU_EXIT_USAGE 2
+#define MU_EXIT_NOT_RUNNING 3
+#define MU_EXIT_NO_SUCH_VM 4
+
+/* Starts the installed VM @name in the background (`start`); returns the
+ * exit status, the reason said. */
+int mu_vm_start (const char *name);
+/* Stops the running VM @name and waits until it is gone (`stop`). */
+gboolean mu_vm_stop (const char *name, guint timeout_s, GError **error);
 
 /* Shared by the subcommands: prints "microvm-user: MESSAGE" and returns
  * the exit status for it. */

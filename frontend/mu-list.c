@@ -1,14 +1,13 @@
-/* `microvm-user list`: the user's VMs, running or not, and whether a
- * running one is outdated: its `current` runner (usually a `result`
- * symlink that a rebuild re-points) holds another system than the one it
- * booted, as `microvm -l` reports it. */
+/* `microvm-user list`: the user's VMs, running or not, their taps and
+ * uptime, and their system state as `microvm -l` names it (mu-vm-info.h):
+ * current, stale (restart to apply a rebuild) or outdated. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "mu-commands.h"
-#include "mu-json.h"
+#include "mu-json-output.h"
+#include "mu-output.h"
 #include "mu-state.h"
+#include "mu-vm-info.h"
 
 static gboolean opt_json;
 
@@ -17,100 +16,20 @@ static const GOptionEntry entries[] = {
   { NULL },
 };
 
-typedef struct {
-  char *name;
-  gboolean running;
-  char *current;        /* as recorded */
-  char *current_runner; /* resolved now */
-  char *booted;
-  char *current_system;
-  char *booted_system;
-  gboolean outdated;
-} VmInfo;
-
-static void
-vm_info_free (gpointer data)
-{
-  VmInfo *info = data;
-
-  g_free (info->name);
-  g_free (info->current);
-  g_free (info->current_runner);
-  g_free (info->booted);
-  g_free (info->current_system);
-  g_free (info->booted_system);
-  g_free (info);
-}
-
-static char *
-system_of (const char *runner)
-{
-  g_autofree char *link = NULL;
-
-  if (runner == NULL)
-    return NULL;
-  link = g_build_filename (runner, "share", "microvm", "system", NULL);
-  return g_file_read_link (link, NULL);
-}
-
-static VmInfo *
-vm_info_new (const char *name)
-{
-  g_autoptr (MuVmState) state = mu_vm_state_new (name);
-  VmInfo *info = g_new0 (VmInfo, 1);
-
-  info->name = g_strdup (name);
-  info->running = mu_vm_is_running (name);
-  info->current = mu_vm_state_get_link (state, "current");
-  if (info->current != NULL)
-    info->current_runner = realpath (info->current, NULL);
-  info->current_system = system_of (info->current_runner);
-  /* A `booted` left by a frontend that was killed means nothing. */
-  if (info->running)
-    {
-      info->booted = mu_vm_state_get_link (state, "booted");
-      info->booted_system = system_of (info->booted);
-      if (info->current_system != NULL && info->booted_system != NULL)
-        info->outdated = strcmp (info->current_system, info->booted_system) != 0;
-      else if (info->current_runner != NULL && info->booted != NULL)
-        info->outdated = strcmp (info->current_runner, info->booted) != 0;
-    }
-  return info;
-}
-
 static void
 print_json (GPtrArray *vms)
 {
-  g_autoptr (MuJson) json = mu_json_new ();
-  g_autofree char *text = NULL;
+  g_autoptr (JsonBuilder) json = json_builder_new ();
 
-  mu_json_begin_array (json);
+  json_builder_begin_array (json);
   for (guint i = 0; i < vms->len; i++)
     {
-      const VmInfo *vm = vms->pdata[i];
-
-      mu_json_begin_object (json);
-      mu_json_key (json, "name");
-      mu_json_string (json, vm->name);
-      mu_json_key (json, "running");
-      mu_json_bool (json, vm->running);
-      mu_json_key (json, "outdated");
-      mu_json_bool (json, vm->outdated);
-      mu_json_key (json, "current");
-      mu_json_string (json, vm->current);
-      mu_json_key (json, "current_runner");
-      mu_json_string (json, vm->current_runner);
-      mu_json_key (json, "booted");
-      mu_json_string (json, vm->booted);
-      mu_json_key (json, "current_system");
-      mu_json_string (json, vm->current_system);
-      mu_json_key (json, "booted_system");
-      mu_json_string (json, vm->booted_system);
-      mu_json_end_object (json);
+      json_builder_begin_object (json);
+      mu_vm_info_add_json (vms->pdata[i], json);
+      json_builder_end_object (json);
     }
-  mu_json_end_array (json);
-  text = mu_json_end (g_steal_pointer (&json));
-  fputs (text, stdout);
+  json_builder_end_array (json);
+  mu_json_print (json);
 }
 
 static void
@@ -121,14 +40,16 @@ print_table (GPtrArray *vms)
       printf ("no VMs yet; start one with `microvm-user run RUNNER`\n");
       return;
     }
-  printf ("%-20s %-8s %-9s %s\n", "NAME", "STATE", "SYSTEM", "RUNNER");
+  printf ("%-20s %-8s %-9s %-8s %-16s %s\n", "NAME", "STATE", "SYSTEM", "UPTIME", "TAPS", "RUNNER");
   for (guint i = 0; i < vms->len; i++)
     {
-      const VmInfo *vm = vms->pdata[i];
-      const char *system = !vm->running ? "-" : vm->outdated ? "outdated" : "current";
+      const MuVmInfo *vm = vms->pdata[i];
+      const char *system = mu_vm_info_system_state (vm);
+      g_autofree char *uptime = mu_vm_info_format_uptime (vm);
+      g_autofree char *taps = vm->taps->len > 0 ? mu_join_names (vm->taps) : g_strdup ("-");
 
-      printf ("%-20s %-8s %-9s %s\n", vm->name, vm->running ? "running" : "stopped", system,
-              vm->current != NULL ? vm->current : "-");
+      printf ("%-20s %-8s %-9s %-8s %-16s %s\n", vm->name, vm->running ? "running" : "stopped",
+              system != NULL ? system : "-", uptime, taps, vm->current != NULL ? vm->current : "-");
     }
 }
 
@@ -137,11 +58,13 @@ mu_command_list (int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GPtrArray) names = NULL;
-  g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func (vm_info_free);
+  g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) mu_vm_info_free);
 
   g_option_context_set_summary (
-    context, "List your VMs: running or stopped, and for a running one whether its runner\n"
-             "was rebuilt since it booted (\"outdated\": restart it to apply).");
+    context, "List your VMs: running or stopped, their taps and uptime, and their system\n"
+             "as `microvm -l` names it: \"current\"; \"stale\" when a running VM's runner\n"
+             "was rebuilt or updated since it booted (restart it to apply); \"outdated\" when\n"
+             "the declared system differs and that is known without building.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!mu_command_parse (context, &argc, &argv))
     return 2;
@@ -153,7 +76,14 @@ mu_command_list (int argc, char **argv)
 
   names = mu_state_list_names ();
   for (guint i = 0; i < names->len; i++)
-    g_ptr_array_add (vms, vm_info_new (names->pdata[i]));
+    {
+      MuVmInfo *info = mu_vm_info_new (names->pdata[i], TRUE);
+      /* A directory `remove` left for the VM's own files is no VM. */
+      if (info->installed || info->running)
+        g_ptr_array_add (vms, info);
+      else
+        mu_vm_info_free (info);
+    }
   if (opt_json)
     print_json (vms);
   else

@@ -157,6 +157,16 @@ in
               example = [ "vm-*" ];
               description = "Glob patterns a tap name must match; null: any valid name.";
             };
+            HostIPv6 = mkOption {
+              type = types.nullOr types.bool;
+              default = null;
+              description = ''
+                IPv6 on the host side of the taps, for a routed setup (helper
+                default false: no address, no neighbour discovery, no router
+                advertisements taken from a VM). Even when true, a tap accepts
+                no router advertisements and no redirects.
+              '';
+            };
           };
           PCI = {
             Allow = mkOption {

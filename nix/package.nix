@@ -22,6 +22,7 @@
   libnl,
   pciutils,
   libcap_ng,
+  json-glib,
 }:
 
 let
@@ -67,6 +68,7 @@ stdenv.mkDerivation {
     libnl
     pciutils # libpci
     libcap_ng
+    json-glib # microvm-user --json
   ];
 
   mesonFlags = [

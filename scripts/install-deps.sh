@@ -12,6 +12,7 @@ build_packages=(
     libglib2.0-dev libglib2.0-bin
     libpolkit-gobject-1-dev libpolkit-agent-1-dev
     libnl-3-dev libnl-route-3-dev libpci-dev libcap-ng-dev
+    libjson-glib-dev
     xsltproc docbook-xsl docbook-xml bash-completion
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for

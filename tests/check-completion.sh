@@ -53,8 +53,8 @@ expect() {
     shells+=("${*:3}")
 }
 
-expect "microvm-user " "--help --version inspect install list logs run start status stop" bash
-expect "microvm-user " "inspect install list logs run start status stop" zsh fish
+expect "microvm-user " "--help --version console inspect install list logs remove restart run ssh start status stop update" bash
+expect "microvm-user " "console inspect install list logs remove restart run ssh start status stop update" zsh fish
 expect "microvm-user --" "--help --version"
 expect "microvm-user st" "start status stop"
 expect "microvm-user stop " "db web"
@@ -65,6 +65,11 @@ expect "microvm-user inspect --j" "--json"
 # A runner is a directory: no files.
 expect "microvm-user install web " "images vms"
 expect "microvm-user list --" "--help --json --quiet"
+expect "microvm-user re" "remove restart"
+expect "microvm-user update web " "images vms"
+expect "microvm-user ssh " "db web"
+expect "microvm-user logs --f" "--follow"
+expect "microvm-user status --j" "--json"
 # An option's value is not an argument: after it, the runner comes.
 expect "microvm-user run --name web " "images vms"
 expect "microvm-user run -n web i" "images"

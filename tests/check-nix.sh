@@ -163,7 +163,7 @@ expect("module options", module["options"], [
     "enable: bool", "package: package", "polkit.pciGroup: nullOr str", "polkit.tapGroup: nullOr str",
     "settings: submodule",
     "settings.PCI.Allow: nullOr listOf str", "settings.PCI.Deny: nullOr listOf str",
-    "settings.PCI.MaxMemlock: nullOr unsignedInt", "settings.Taps.AllowedNames: nullOr listOf str",
+    "settings.PCI.MaxMemlock: nullOr unsignedInt", "settings.Taps.AllowedNames: nullOr listOf str", "settings.Taps.HostIPv6: nullOr bool",
     "settings.Taps.MaxPerUser: nullOr unsignedInt", "settings.Taps.MaxTotal: nullOr unsignedInt",
     "vms: attrsOf submodule", "vms.<name>.autostart: bool", "vms.<name>.runner: path", "vms.<name>.user: str"])
 expect("config under mkIf enable", module["enabledBy"], True)
@@ -176,7 +176,7 @@ expect("polkit rules", module["polkitRules"],
        '    if (action.id == "org.microvm.helper.manage-taps" && subject.isInGroup("microvm"))\n'
        '        return polkit.Result.YES;\n});\n')
 expect("helper.conf text", module["helperConf"]["text"],
-       "[PCI]\nAllow=\nMaxMemlock=1073741824\n\n[Taps]\nAllowedNames=vm-*\nMaxPerUser=4\n")
+       "[PCI]\nAllow=\nMaxMemlock=1073741824\n\n[Taps]\nAllowedNames=vm-*\nHostIPv6=false\nMaxPerUser=4\n")
 if "microvm-helperd --check-config" not in module["helperConf"]["script"]:
     problems.append("helper.conf is not checked with microvm-helperd --check-config at build time")
 expect("restartTriggers", module["restartTriggers"], ["microvm-helper.conf"])

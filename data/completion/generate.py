@@ -363,7 +363,8 @@ def check_help(commands, program):
         text = help_of(program, name, "--help")
         lines = text.splitlines()
         usage = lines[lines.index("Usage:") + 1].split() if "Usage:" in lines else []
-        arguments = [w for w in usage[2:] if not w.startswith("[OPTION")]
+        # "[-- ARGS...]" is one argument: what follows the "--".
+        arguments = [w for w in usage[2:] if not w.startswith("[OPTION") and w != "[--"]
         if len(arguments) != len(c.arguments):
             problems.append("%s: --help's usage takes %s, the list says %d argument(s) (%s)"
                             % (name, " ".join(arguments) or "no argument", len(c.arguments), " ".join(c.arguments)))

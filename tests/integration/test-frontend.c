@@ -297,6 +297,43 @@ test_socket_path_too_long (void)
   g_assert_cmpint (mh_test_helper_pid (), ==, 0);
 }
 
+static char *
+json_eval (const char *json, const char *expression)
+{
+  g_autofree char *script = g_strdup_printf ("import json, sys\nd = json.load(sys.stdin)\n"
+                                             "print(%s)\n",
+                                             expression);
+  g_autoptr (GSubprocess) python = NULL;
+  g_autoptr (GError) error = NULL;
+  char *out = NULL;
+
+  g_autofree char *err = NULL;
+
+  /* The distribution's python when there is one: a python3 found first on
+   * PATH may be a version manager's shim, seconds per start (pyenv's took
+   * 2.7 s here, against 0.17 s), and this runs dozens of times. */
+  python = g_subprocess_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+    &error,
+    g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/bin/python3" : "python3",
+    "-c", script, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (python, json, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (python))
+    g_error ("%s on %s: %s", expression, json, err);
+  g_strchomp (out);
+  return out;
+}
+
+#define ASSERT_JSON(json, expression, expected)               \
+  do                                                          \
+    {                                                         \
+      g_autofree char *value_ = json_eval (json, expression); \
+      g_assert_cmpstr (value_, ==, expected);                 \
+    }                                                         \
+  while (0)
+
 static void
 test_unsupported_devices (void)
 {
@@ -325,43 +362,53 @@ test_unsupported_devices (void)
                                             "aa:bb:cc:00:11:22): not supported yet\n"));
   g_assert_nonnull (strstr (inspect_output, "usb devices: vendorid=0x0bda,productid=0x2838 (not "
                                             "acted on)\n"));
+
+  /* The whole plan, PCI devices, memlock and vsock too; still no call. */
+  mh_test_write_file (runner, "share/microvm/pci-devices", "01:00.0\n", 0644);
+  mh_test_write_file (runner, "share/microvm/vsock-cid", "7\n", 0644);
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as (
+    "alice", &inspect_output,
+    (const char *const[]){ binary, "inspect", "--memlock=unlimited", runner, NULL });
+  g_test_message ("%s", inspect_output);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (inspect_output,
+                            "  taps:        CreateTaps vm-f0, vm-f1 (flags: vnet_hdr "
+                            "multi_queue), one call\n"));
+  g_assert_nonnull (strstr (inspect_output, "  pci devices: BindPciDevice 0000:01:00.0 to "
+                                            "vfio-pci, one call each\n"
+                                            "               polkit: org.microvm.helper.bind-pci"));
+  g_assert_nonnull (strstr (inspect_output, "  memlock:     SetMemlockLimit to "));
+  g_assert_nonnull (strstr (inspect_output, "  macvtaps:    vm-mv on eth0: not supported yet"));
+  g_assert_nonnull (strstr (inspect_output, "no privilege needed:\n  shares:      abs: "));
+  g_assert_nonnull (strstr (inspect_output, "  vsock:       cid 7 "));
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as ("alice", &inspect_output,
+                           (const char *const[]){ binary, "inspect", "--json", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  ASSERT_JSON (inspect_output,
+               "[(t['name'], t['vnet_hdr'], t['multi_queue'], t['method']) for t in "
+               "d['privileged']['taps']]",
+               "[('vm-f0', True, True, 'CreateTaps'), ('vm-f1', True, True, 'CreateTaps')]");
+  ASSERT_JSON (inspect_output, "d['privileged']['pci_devices']",
+               "[{'address': '0000:01:00.0', 'driver': 'vfio-pci', 'method': 'BindPciDevice', "
+               "'polkit_action': 'org.microvm.helper.bind-pci'}]");
+  ASSERT_JSON (inspect_output,
+               "(d['privileged']['memlock']['step'], "
+               "d['privileged']['memlock']['bytes'])",
+               "('size-missing', None)");
+  ASSERT_JSON (inspect_output,
+               "([(m['id'], m['supported']) for m in d['privileged']['macvtaps']], "
+               "d['privileged']['bridges'], [s['tag'] for s in d['shares']], d['vsock_cid'])",
+               "([('vm-mv', False)], [], ['abs', 'rel'], 7)");
+  g_clear_pointer (&inspect_output, g_free);
+  status =
+    mh_test_run_as ("alice", &inspect_output,
+                    (const char *const[]){ binary, "inspect", "--memlock=lots", runner, NULL });
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (inspect_output, "--memlock=lots is not a size"));
   g_assert_cmpint (mh_test_helper_pid (), ==, 0);
 }
-
-/* A runner passing through the fake world's network card 0000:01:00.0
- * (e1000e, alone in IOMMU group 1), which the test rules let the group
- * microvm bind without a password. */
-static char *
-json_eval (const char *json, const char *expression)
-{
-  g_autofree char *script = g_strdup_printf ("import json, sys\nd = json.load(sys.stdin)\n"
-                                             "print(%s)\n",
-                                             expression);
-  g_autoptr (GSubprocess) python = NULL;
-  g_autoptr (GError) error = NULL;
-  char *out = NULL;
-
-  g_autofree char *err = NULL;
-
-  python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                               G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                             &error, "python3", "-c", script, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (python, json, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (python))
-    g_error ("%s on %s: %s", expression, json, err);
-  g_strchomp (out);
-  return out;
-}
-
-#define ASSERT_JSON(json, expression, expected)               \
-  do                                                          \
-    {                                                         \
-      g_autofree char *value_ = json_eval (json, expression); \
-      g_assert_cmpstr (value_, ==, expected);                 \
-    }                                                         \
-  while (0)
 
 static void
 test_list_and_inspect (void)
@@ -381,6 +428,12 @@ test_list_and_inspect (void)
   g_autofree char *second_runner = NULL;
   g_autofree char *second_system = NULL;
   g_autoptr (GSubprocess) frontend = NULL;
+  g_autofree char *odd = mh_test_user_path ("alice", "r\xffun\\x");
+  g_autofree char *inspect_odd = NULL;
+  g_autofree char *list_odd = NULL;
+  g_autofree char *fake_bin = mh_test_user_path ("alice", "fake-bin");
+  g_autofree char *path_env = g_strdup_printf ("PATH=%s:/usr/bin:/bin", fake_bin);
+  g_autofree char *nix_args = mh_test_user_path ("alice", "nix-args");
 
   g_assert_cmpint (symlink ("/nix/store/aaaa-nixos-system-full-1", first_system), ==, 0);
   g_assert_cmpint (symlink (first, result), ==, 0);
@@ -403,14 +456,25 @@ test_list_and_inspect (void)
   ASSERT_JSON (inspect, "(d['pci_devices'], d['macvtaps'], d['vsock_cid'], d['has_shutdown'])",
                "([], [], None, True)");
 
+  /* A path that is not UTF-8 comes out as valid JSON: escaped, flagged. */
+  g_assert_cmpint (symlink (first, odd), ==, 0);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &inspect_odd,
+                    (const char *const[]){ binary, "inspect", "--json", "-n", "odd", odd, NULL }),
+    ==, 0);
+  ASSERT_JSON (inspect_odd,
+               "(d['given'].endswith('/r\\\\xffun\\\\\\\\x'), d['given_escaped'], "
+               "'runner_escaped' in d)",
+               "(True, True, False)");
+
   /* Run through the `result` symlink, then "rebuild": re-point it. */
   frontend = mh_test_start_run ("alice", result, output, NULL);
   g_assert_true (mh_test_wait_file_contains (report, "ready\n", 15000));
   g_assert_cmpint (
     mh_test_run_as ("alice", &list, (const char *const[]){ binary, "list", "--json", NULL }), ==,
     0);
-  ASSERT_JSON (list, "[(v['name'], v['running'], v['outdated']) for v in d]",
-               "[('full', True, False)]");
+  ASSERT_JSON (list, "[(v['name'], v['running'], v['system_state'], v['stale']) for v in d]",
+               "[('full', True, 'current', False)]");
   ASSERT_JSON (list, "d[0]['current']", result);
 
   second.name = "full2";
@@ -423,13 +487,15 @@ test_list_and_inspect (void)
                                    (const char *const[]){ binary, "list", "--json", NULL }),
                    ==, 0);
   ASSERT_JSON (list_outdated,
-               "(d[0]['running'], d[0]['outdated'], d[0]['booted_system'], "
+               "(d[0]['running'], d[0]['stale'], d[0]['system_state'], d[0]['booted_system'], "
                "d[0]['current_system'])",
-               "(True, True, '/nix/store/aaaa-nixos-system-full-1', "
+               "(True, True, 'stale', '/nix/store/aaaa-nixos-system-full-1', "
                "'/nix/store/bbbb-nixos-system-full-2')");
   g_assert_cmpint (mh_test_run_as ("alice", &table, (const char *const[]){ binary, "list", NULL }),
                    ==, 0);
-  g_assert_nonnull (strstr (table, "full                 running  outdated "));
+  g_test_message ("%s", table);
+  /* The old system runs: "stale", as `microvm -l` calls it. */
+  g_assert_nonnull (strstr (table, "full                 running  stale     "));
 
   g_subprocess_send_signal (frontend, SIGTERM);
   g_assert_cmpint (mh_test_wait_exit (frontend, 30000), ==, 0);
@@ -438,25 +504,96 @@ test_list_and_inspect (void)
                    ==, 0);
   ASSERT_JSON (list_stopped, "[(v['name'], v['running'], v['booted']) for v in d]",
                "[('full', False, None)]");
+
+  /* Installed under a path that is not UTF-8: list --json still parses. */
+  g_assert_cmpint (mh_test_run_as ("alice", &list_odd,
+                                   (const char *const[]){ binary, "install", "odd", odd, NULL }),
+                   ==, 0);
+  g_clear_pointer (&list_odd, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list_odd, (const char *const[]){ binary, "list", "--json", NULL }),
+    ==, 0);
+  ASSERT_JSON (list_odd, "[(v['name'], v.get('current_escaped', False)) for v in d]",
+               "[('full', False), ('odd', True)]");
+
+  /* Installed with its flake: `nix eval` (a fake here) says the declared
+   * system is bbbb, current holds aaaa: outdated, as `microvm -l` says. */
+  mh_test_write_file (fake_bin, "nix",
+                      "#!/bin/sh\necho \"$@\" > \"$HOME/nix-args\"\n"
+                      "echo /nix/store/bbbb-nixos-system-full-2\n",
+                      0755);
+  g_clear_pointer (&list_odd, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list_odd,
+                    (const char *const[]){ binary, "install", "--force", "--flake=git+file:///vms",
+                                           "full", first, NULL }),
+    ==, 0);
+  g_clear_pointer (&list_odd, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &list_odd,
+                    (const char *const[]){ "env", path_env, binary, "list", "--json", NULL }),
+    ==, 0);
+  ASSERT_JSON (list_odd,
+               "[(v['name'], v['system_state'], v['outdated'], v['flake'], v['declared_system']) "
+               "for v in d]",
+               "[('full', 'outdated', True, 'git+file:///vms', "
+               "'/nix/store/bbbb-nixos-system-full-2'), ('odd', 'current', None, None, None)]");
+  g_assert_true (mh_test_file_contains (
+    nix_args, "eval --raw git+file:///vms#nixosConfigurations.full.config.system.build.toplevel"));
+}
+
+/* `ssh` execs these from PATH: they print what they were given. */
+static char *
+make_fake_ssh (void)
+{
+  char *bin = mh_test_user_path ("alice", "fake-bin");
+
+  mh_test_write_file (bin, "ssh", "#!/bin/sh\nfor a in \"$@\"; do echo \"ssh: $a\"; done\nexit 7\n",
+                      0755);
+  mh_test_write_file (bin, "socat", "#!/bin/sh\nexit 0\n", 0755);
+  return bin;
 }
 
 static void
 test_install_start_status_stop (void)
 {
+  MhTestRunnerSpec second_spec = mh_test_full_spec;
   g_autofree char *runner = mh_test_make_runner (&mh_test_full_spec);
+  g_autofree char *second = NULL;
   g_autofree char *binary = mh_test_microvm_user ();
   g_autofree char *report = mh_test_report_path ("full");
+  g_autofree char *second_report = NULL;
   g_autofree char *said = NULL, *started = NULL, *status_running = NULL, *stopped = NULL;
-  g_autofree char *status_stopped = NULL, *unknown = NULL, *again = NULL;
-  g_autofree char *logs = NULL, *not_installed = NULL, *console_text = NULL;
+  g_autofree char *status_stopped = NULL, *unknown = NULL, *again = NULL, *out = NULL;
+  g_autofree char *logs = NULL, *not_installed = NULL;
   g_autofree char *state = mh_test_state_dir ("alice", "web");
   g_autofree char *console = g_build_filename (state, "console.log", NULL);
+  g_autofree char *current = g_build_filename (state, "current", NULL);
+  g_autofree char *volume = g_build_filename (state, "volume.img", NULL);
+  g_autofree char *fake_bin = make_fake_ssh ();
+  g_autofree char *path_env = g_strdup_printf ("PATH=%s:/usr/bin:/bin", fake_bin);
+  g_autofree char *console_text = NULL;
+  g_autofree char *target = NULL;
+  int status;
+
+  second_spec.name = "full2";
+  second = mh_test_make_runner (&second_spec);
+  second_report = mh_test_report_path ("full2");
+  mh_test_write_file (second, "share/microvm/vsock-cid", "42\n", 0644);
 
   g_assert_cmpint (mh_test_run_as ("alice", &said,
                                    (const char *const[]){ binary, "install", "web", runner, NULL }),
                    ==, 0);
   g_assert_nonnull (strstr (said, "Installed web: "));
   g_assert_nonnull (strstr (said, "systemctl --user enable microvm@web.service"));
+  /* Another runner under the same name: refused, nothing changed. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "install", "web", second, NULL }),
+    ==, 1);
+  g_assert_nonnull (strstr (out, "a VM named web exists already"));
+  target = g_file_read_link (current, NULL);
+  g_assert_cmpstr (target, ==, runner);
 
   /* No systemd user manager in the sandbox: started in the background. */
   g_assert_cmpint (
@@ -474,12 +611,97 @@ test_install_start_status_stop (void)
                                    (const char *const[]){ binary, "status", "web", NULL }),
                    ==, 0);
   g_assert_nonnull (strstr (status_running, "state:    running\n"));
+  g_assert_nonnull (strstr (status_running, "system:   current\n"));
+  g_assert_nonnull (strstr (status_running, "taps:     vm-f0 vm-f1\n"));
   g_assert_nonnull (strstr (status_running, "unit:     no systemd user manager here\n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ binary, "status", "--json", "web", NULL }),
+    ==, 0);
+  ASSERT_JSON (out,
+               "(d['name'], d['state'], d['system_state'], d['taps'], "
+               "d['uptime_seconds'] >= 0, d['unit'])",
+               "('web', 'running', 'current', ['vm-f0', 'vm-f1'], True, None)");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "list", "--json", NULL }), ==, 0);
+  ASSERT_JSON (out,
+               "[(v['name'], v['system_state'], v['taps'], v['stale'], v['outdated']) for v in d]",
+               "[('web', 'current', ['vm-f0', 'vm-f1'], False, None)]");
+
+  /* logs: what start wrote to the console log. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "logs", "web", NULL }), ==, 0);
+  g_assert_true (g_file_get_contents (console, &console_text, NULL, NULL));
+  g_assert_cmpstr (out, ==, console_text);
+
+  /* console: typed lines reach the VM's serial console, its answer the log. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ "sh", "-c", "printf 'hello vm\\n' | \"$0\" console web",
+                                           binary, NULL }),
+    ==, 0);
+  g_assert_true (mh_test_wait_file_contains (report, "console hello vm\n", 5000));
+  g_assert_true (mh_test_wait_file_contains (console, "echo: hello vm\n", 5000));
+
+  /* ssh: this runner has no vsock. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ "env", path_env, binary, "ssh", "web", NULL }),
+    ==, 1);
+  g_assert_nonnull (strstr (out, "the VM web has no vsock"));
+
+  /* remove refuses a running VM and changes nothing. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "remove", "web", NULL }), ==, 1);
+  g_assert_nonnull (strstr (out, "the VM web is running; stop it first"));
+  g_assert_true (g_file_test (current, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (mh_test_iface_exists ("vm-f0"));
+
+  /* update: the running VM is now stale; restart applies it. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "update", "web", second, NULL }),
+    ==, 0);
+  g_assert_nonnull (strstr (out, "web runs another system (stale); restart it to apply"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "list", "--json", NULL }), ==, 0);
+  ASSERT_JSON (out, "[(v['system_state'], v['stale'], v['booted'] == v['current']) for v in d]",
+               "[('stale', True, False)]");
+  g_clear_pointer (&out, g_free);
+  status = mh_test_run_as ("alice", &out, (const char *const[]){ binary, "restart", "web", NULL });
+  g_test_message ("restart said: %s", out);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (mh_test_file_contains (report, "powered off\n"));
+  g_assert_true (mh_test_wait_file_contains (second_report, "ready\n", 15000));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out,
+                    (const char *const[]){ binary, "status", "--json", "web", NULL }),
+    ==, 0);
+  ASSERT_JSON (out, "(d['system_state'], d['booted'] == d['current_runner'])", "('current', True)");
+
+  /* ssh over vsock, as root by default; ssh's status is ours. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (mh_test_run_as ("alice", &out,
+                                   (const char *const[]){ "env", path_env, binary, "ssh", "web",
+                                                          "--", "uname", "-a", NULL }),
+                   ==, 7);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "ssh: -l\nssh: root\n"));
+  g_assert_nonnull (strstr (out, "- VSOCK-CONNECT:42:22\n"));
+  g_assert_nonnull (strstr (out, "ssh: web\nssh: uname\nssh: -a\n"));
 
   g_assert_cmpint (
     mh_test_run_as ("alice", &stopped, (const char *const[]){ binary, "stop", "web", NULL }), ==,
     0);
-  g_assert_true (mh_test_file_contains (report, "powered off\n"));
+  g_assert_true (mh_test_file_contains (second_report, "powered off\n"));
   mh_test_assert_nothing_left ((const char *const[]){ "vm-f0", "vm-f1", NULL });
   g_assert_true (g_file_test (console, G_FILE_TEST_EXISTS));
 
@@ -487,6 +709,10 @@ test_install_start_status_stop (void)
                                    (const char *const[]){ binary, "status", "web", NULL }),
                    ==, 3);
   g_assert_nonnull (strstr (status_stopped, "state:    stopped\n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "console", "web", NULL }), ==, 1);
+  g_assert_nonnull (strstr (out, "the VM web is not running"));
   g_assert_cmpint (
     mh_test_run_as ("alice", &unknown, (const char *const[]){ binary, "start", "nope", NULL }), ==,
     1);
@@ -504,6 +730,44 @@ test_install_start_status_stop (void)
                    ==, 1);
   g_assert_nonnull (strstr (not_installed, "no VM named nope is installed; record its runner "
                                            "first with `microvm-user install nope RUNNER`"));
+
+  /* Refusals that make nothing: no state directory for nope. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "update", "nope", runner, NULL }),
+    ==, 1);
+  g_assert_nonnull (strstr (out, "there is no VM named nope"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (mh_test_run_as ("alice", &out,
+                                   (const char *const[]){ binary, "install", "--flake=x#y", "nope",
+                                                          runner, NULL }),
+                   ==, 2);
+  g_assert_nonnull (strstr (out, "--flake=x#y: give a flake reference without an attribute"));
+  {
+    g_autofree char *nope = mh_test_state_dir ("alice", "nope");
+    g_assert_false (g_file_test (nope, G_FILE_TEST_EXISTS));
+  }
+
+  /* remove: microvm-user's records go, the VM's own files stay. */
+  mh_test_write_file (state, "volume.img", "disk", 0600);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "remove", "web", NULL }), ==, 0);
+  g_assert_nonnull (strstr (out, "Removed web\n"));
+  g_test_message ("remove said: %s", out);
+  g_assert_nonnull (strstr (out, "it holds the VM's own files ("));
+  g_assert_nonnull (strstr (out, "volume.img"));
+  g_assert_false (g_file_test (current, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (console, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (volume, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "status", "web", NULL }), ==, 4);
+  g_assert_nonnull (strstr (out, "there is no VM named web"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &out, (const char *const[]){ binary, "list", "--json", NULL }), ==, 0);
+  ASSERT_JSON (out, "d", "[]");
 }
 
 int

@@ -77,6 +77,7 @@ let
         MaxPerUser = 4;
         MaxTotal = null;
         AllowedNames = [ "vm-*" ];
+        HostIPv6 = false;
       };
       PCI = {
         Allow = [ ];

@@ -15,6 +15,8 @@
  *   --open PATH          open PATH and keep it open (a VFIO group, as qemu
  *                        holds it for passthrough)
  *
+ * Every line on its stdin (the serial console's input) is reported as
+ * "console LINE" and answered on stdout with "echo: LINE".
  * It writes its pid to ./hypervisor.pid; the test runner's
  * bin/microvm-shutdown sends it SIGUSR1, standing in for QMP
  * system_powerdown. */
@@ -22,6 +24,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,6 +98,36 @@ connect_socket (const char *path)
     say ("socket %s ok", path);
 }
 
+/* The serial console: what arrives on stdin, line by line. */
+static void *
+echo_console (void *unused)
+{
+  char line[512];
+
+  while (fgets (line, sizeof line, stdin) != NULL)
+    {
+      line[strcspn (line, "\n")] = '\0';
+      say ("console %s", line);
+      printf ("echo: %s\n", line);
+      fflush (stdout);
+    }
+  return NULL;
+}
+
+static void
+start_console_echo (void)
+{
+  sigset_t all, saved;
+  pthread_t thread;
+
+  /* Signals stay the main thread's, which waits for them in pause(). */
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &saved);
+  if (pthread_create (&thread, NULL, echo_console, NULL) == 0)
+    pthread_detach (thread);
+  pthread_sigmask (SIG_SETMASK, &saved, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -163,6 +196,7 @@ main (int argc, char **argv)
       else if (strcmp (argv[i], "--report") == 0)
         i++;
     }
+  start_console_echo ();
   say ("ready");
   if (crash)
     {
