@@ -3,13 +3,10 @@
  * directory names the runner.  Through the systemd user manager when one
  * runs (microvm@NAME.service); otherwise `start` runs the VM in the
  * background itself, with its console in the state directory. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "mu-child.h"
 #include "mu-commands.h"
 #include "mu-error.h"
 #include "mu-output.h"
@@ -17,6 +14,7 @@
 #include "mu-state.h"
 #include "mu-tap-hold.h"
 #include "mu-user-manager.h"
+#include "mu-vm-actions.h"
 
 /* The one NAME argument of start and status: 0 with @name set, else the
  * exit status, the reason said. */
@@ -37,12 +35,6 @@ take_name (const char *command, int argc, char **argv, const char **name)
 }
 
 static void
-detach (gpointer data)
-{
-  setsid ();
-}
-
-static void
 print_autostart_hint (const char *name)
 {
   g_autofree char *unit = mu_user_manager_unit (name);
@@ -56,8 +48,6 @@ int
 mu_command_install (int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new ("NAME RUNNER");
-  g_autoptr (MuRunner) runner = NULL;
-  g_autoptr (MuVmState) state = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *current = NULL;
 
@@ -72,17 +62,7 @@ mu_command_install (int argc, char **argv)
       g_printerr ("microvm-user install: give a VM name and a runner; see --help\n");
       return 2;
     }
-  if (!mu_vm_name_validate (argv[1], &error))
-    return mu_command_fail (error);
-  /* Checked now, so a broken runner is reported at install, not at boot. */
-  runner = mu_runner_load (argv[2], &error);
-  if (runner == NULL)
-    return mu_command_fail (error);
-
-  state = mu_vm_state_new (argv[1]);
-  current = g_canonicalize_filename (argv[2], NULL);
-  if (!mu_vm_state_prepare (state, &error) ||
-      !mu_vm_state_set_link (state, "current", current, &error))
+  if (!mu_vm_install (argv[1], argv[2], &current, &error))
     return mu_command_fail (error);
   printf ("Installed %s: %s\n", argv[1], current);
   printf ("Start it with: microvm-user start %s\n", argv[1]);
@@ -90,76 +70,13 @@ mu_command_install (int argc, char **argv)
   return 0;
 }
 
-static void
-on_background_exited (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  gboolean *exited = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *exited = TRUE;
-}
-
-/* Without a user manager: `microvm-user run` detached from this terminal,
- * console and messages in STATE/console.log; returns once the hypervisor
- * started (the `booted` link appeared) or the run failed. */
-static int
-start_in_background (MuVmState *state, const char *name)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *current = g_build_filename (state->state_dir, "current", NULL);
-  g_autofree char *log = g_build_filename (state->state_dir, "console.log", NULL);
-  g_autofree char *booted = g_build_filename (state->state_dir, "booted", NULL);
-  const char *argv[] = {
-    self, "run", "--no-ask-password", "--quiet", "--name", name, current, NULL
-  };
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) run = NULL;
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  gboolean exited = FALSE;
-
-  if (self == NULL)
-    self = g_strdup ("microvm-user");
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_cwd (launcher, state->state_dir);
-  unlink (log);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  /* Its own session: it must outlive this command and this terminal. */
-  g_subprocess_launcher_set_child_setup (launcher, detach, NULL, NULL);
-  run = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  if (run == NULL)
-    return mu_command_fail (error);
-
-  g_subprocess_wait_async (run, NULL, on_background_exited, &exited);
-  while (!g_file_test (booted, G_FILE_TEST_IS_SYMLINK) || !mu_vm_is_running (name))
-    {
-      if (exited || g_get_monotonic_time () > deadline)
-        break;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (20 * 1000);
-    }
-  if (g_file_test (booted, G_FILE_TEST_IS_SYMLINK) && mu_vm_is_running (name))
-    {
-      printf ("Started %s in the background; its console is in %s\n"
-              "Stop it with: microvm-user stop %s\n",
-              name, log, name);
-      return 0;
-    }
-  {
-    g_autofree char *said = NULL;
-    g_file_get_contents (log, &said, NULL, NULL);
-    g_printerr ("microvm-user: %s did not start; it said:\n%s", name, said != NULL ? said : "");
-  }
-  return 1;
-}
-
 int
 mu_command_start (int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new ("NAME");
-  g_autoptr (MuVmState) state = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *current = NULL;
+  g_autofree char *self = NULL;
+  MuVmStartedAs started_as;
   const char *name = NULL;
   int status;
 
@@ -174,41 +91,23 @@ mu_command_start (int argc, char **argv)
   status = take_name ("start", argc, argv, &name);
   if (status != 0)
     return status;
-  state = mu_vm_state_new (name);
-  current = mu_vm_state_get_link (state, "current");
-  if (current == NULL)
+  self = g_file_read_link ("/proc/self/exe", NULL);
+  if (!mu_vm_start (name, self != NULL ? self : "microvm-user", FALSE, &started_as, &error))
+    return mu_command_fail (error);
+  if (started_as == MU_VM_STARTED_AS_UNIT)
     {
-      g_set_error (&error, MU_ERROR, MU_ERROR_USAGE,
-                   "no VM named %s is installed; record its runner first with `microvm-user "
-                   "install %s RUNNER`",
-                   name, name);
-      return mu_command_fail (error);
-    }
-  if (mu_vm_is_running (name))
-    {
-      g_set_error (&error, MU_ERROR, MU_ERROR_RUNNING, "the VM %s is already running", name);
-      return mu_command_fail (error);
-    }
-  /* The run checks again, under the lock; checked here too, so that a
-   * refusal is said here and not only in the journal of a unit that
-   * systemctl reported started.  A runner that does not load is the run's
-   * to report. */
-  {
-    g_autoptr (MuRunner) runner = mu_runner_load (current, NULL);
-
-    if (runner != NULL && !mu_tap_hold_check (name, runner->taps, &error))
-      return mu_command_fail (error);
-  }
-  if (mu_user_manager_available ())
-    {
-      if (!mu_user_manager_call ("start", name, &error))
-        return mu_command_fail (error);
       g_autofree char *unit = mu_user_manager_unit (name);
       printf ("Started %s as %s\n", name, unit);
       print_autostart_hint (name);
-      return 0;
     }
-  return start_in_background (state, name);
+  else
+    {
+      g_autofree char *log = mu_vm_console_log_path (name);
+      printf ("Started %s in the background; its console is in %s\n"
+              "Stop it with: microvm-user stop %s\n",
+              name, log, name);
+    }
+  return 0;
 }
 
 int

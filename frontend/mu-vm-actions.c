@@ -1,0 +1,203 @@
+/* install, start and stop of a named VM; see mu-vm-actions.h. */
+#include "mu-vm-actions.h"
+
+#include <gio/gio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mu-control.h"
+#include "mu-error.h"
+#include "mu-runner.h"
+#include "mu-state.h"
+#include "mu-tap-hold.h"
+#include "mu-user-manager.h"
+
+/* How long a background start may take to reach the hypervisor. */
+#define BACKGROUND_START_TIMEOUT_S 60
+/* What a failed background start quotes of its console log. */
+#define LOG_TAIL_MAX 2000
+
+char *
+mu_vm_console_log_path (const char *name)
+{
+  g_autoptr (MuVmState) state = mu_vm_state_new (name);
+
+  return g_build_filename (state->state_dir, "console.log", NULL);
+}
+
+gboolean
+mu_vm_install (const char *name, const char *runner_path, char **current_out, GError **error)
+{
+  g_autoptr (MuRunner) runner = NULL;
+  g_autoptr (MuVmState) state = NULL;
+  g_autofree char *current = NULL;
+
+  if (!mu_vm_name_validate (name, error))
+    return FALSE;
+  runner = mu_runner_load (runner_path, error);
+  if (runner == NULL)
+    return FALSE;
+  state = mu_vm_state_new (name);
+  current = g_canonicalize_filename (runner_path, NULL);
+  if (!mu_vm_state_prepare (state, error) ||
+      !mu_vm_state_set_link (state, "current", current, error))
+    return FALSE;
+  if (current_out != NULL)
+    *current_out = g_steal_pointer (&current);
+  return TRUE;
+}
+
+static void
+detach (gpointer data)
+{
+  setsid ();
+}
+
+static gboolean
+hypervisor_started (MuVmState *state)
+{
+  g_autofree char *booted = g_build_filename (state->state_dir, "booted", NULL);
+
+  return g_file_test (booted, G_FILE_TEST_IS_SYMLINK) && mu_vm_is_running (state->name);
+}
+
+/* The end of the console log, for the sentence of a failed start. */
+static char *
+log_tail (const char *log)
+{
+  g_autofree char *said = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (log, &said, &length, NULL) || length == 0)
+    return g_strdup ("nothing");
+  g_strstrip (said);
+  length = strlen (said);
+  if (length > LOG_TAIL_MAX)
+    return g_strdup_printf ("…%s", said + length - LOG_TAIL_MAX);
+  return g_steal_pointer (&said);
+}
+
+/* Without a user manager: `microvm-user run` detached from the caller,
+ * console and messages in STATE/console.log. */
+static gboolean
+start_in_background (MuVmState *state, const char *microvm_user, gboolean may_ask, GError **error)
+{
+  g_autofree char *current = g_build_filename (state->state_dir, "current", NULL);
+  g_autofree char *log = g_build_filename (state->state_dir, "console.log", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) run = NULL;
+  gint64 deadline = g_get_monotonic_time () + BACKGROUND_START_TIMEOUT_S * G_USEC_PER_SEC;
+  gboolean started;
+
+  g_ptr_array_add (argv, (char *) microvm_user);
+  g_ptr_array_add (argv, "run");
+  if (!may_ask)
+    g_ptr_array_add (argv, "--no-ask-password");
+  g_ptr_array_add (argv, "--quiet");
+  g_ptr_array_add (argv, "--name");
+  g_ptr_array_add (argv, state->name);
+  g_ptr_array_add (argv, current);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_cwd (launcher, state->state_dir);
+  unlink (log);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  /* Its own session: it must outlive the caller and its terminal. */
+  g_subprocess_launcher_set_child_setup (launcher, detach, NULL, NULL);
+  run = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, error);
+  if (run == NULL)
+    return FALSE;
+
+  /* Polled, not waited for asynchronously: this may run in a worker
+   * thread, whose caller's main loop must not be needed.  GSubprocess
+   * reaps the child itself; its identifier is gone once it exited. */
+  while (!hypervisor_started (state) && g_subprocess_get_identifier (run) != NULL &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  started = hypervisor_started (state);
+  if (started)
+    return TRUE;
+  /* Timed out: the run must not boot later, unseen. */
+  g_subprocess_force_exit (run);
+  {
+    g_autofree char *said = log_tail (log);
+    g_set_error (error, MU_ERROR, MU_ERROR_CHILD, "%s did not start; it said: %s", state->name,
+                 said);
+  }
+  return FALSE;
+}
+
+gboolean
+mu_vm_start (const char *name, const char *microvm_user, gboolean may_ask,
+             MuVmStartedAs *started_as, GError **error)
+{
+  g_autoptr (MuVmState) state = NULL;
+  g_autoptr (MuRunner) runner = NULL;
+  g_autofree char *current = NULL;
+
+  if (!mu_vm_name_validate (name, error))
+    return FALSE;
+  state = mu_vm_state_new (name);
+  current = mu_vm_state_get_link (state, "current");
+  if (current == NULL)
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_USAGE,
+                   "no VM named %s is installed; record its runner first with `microvm-user "
+                   "install %s RUNNER`",
+                   name, name);
+      return FALSE;
+    }
+  if (mu_vm_is_running (name))
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_RUNNING, "the VM %s is already running", name);
+      return FALSE;
+    }
+  /* The run checks again, under the lock; checked here too, so that a
+   * refusal is said here and not only in the journal of a unit that
+   * systemctl reported started.  A runner that does not load is the run's
+   * to report. */
+  runner = mu_runner_load (current, NULL);
+  if (runner != NULL && !mu_tap_hold_check (name, runner->taps, error))
+    return FALSE;
+  if (mu_user_manager_available ())
+    {
+      if (!mu_user_manager_call ("start", name, error))
+        return FALSE;
+      if (started_as != NULL)
+        *started_as = MU_VM_STARTED_AS_UNIT;
+      return TRUE;
+    }
+  if (!start_in_background (state, microvm_user, may_ask, error))
+    return FALSE;
+  if (started_as != NULL)
+    *started_as = MU_VM_STARTED_IN_BACKGROUND;
+  return TRUE;
+}
+
+gboolean
+mu_vm_stop (const char *name, guint timeout_s, GError **error)
+{
+  g_autoptr (MuVmState) state = NULL;
+  g_autofree char *control = NULL;
+
+  if (!mu_vm_name_validate (name, error))
+    return FALSE;
+  if (!mu_vm_is_running (name))
+    {
+      g_set_error (error, MU_ERROR, MU_ERROR_RUNNING,
+                   "the VM %s is not running (see `microvm-user list`)", name);
+      return FALSE;
+    }
+  /* Started as a unit: stop the unit, or systemd would count it failed. */
+  if (mu_user_manager_available ())
+    {
+      g_autofree char *unit_state = mu_user_manager_state (name);
+      if (g_strcmp0 (unit_state, "active") == 0 || g_strcmp0 (unit_state, "activating") == 0)
+        return mu_user_manager_call ("stop", name, error);
+    }
+  state = mu_vm_state_new (name);
+  control = mu_vm_state_control_path (state);
+  return mu_control_request_stop (control, timeout_s, error);
+}
