@@ -4,6 +4,7 @@
 #include "mu-state.h"
 #include "mu-vm-actions.h"
 #include "mvm-config.h"
+#include "mvm-vm-list.h"
 #include "mvm-watch.h"
 #include "mvm-window.h"
 
@@ -104,8 +105,8 @@ on_action_done (GObject *source, GAsyncResult *result, gpointer data)
     }
 }
 
-void
-mvm_application_run_action (MvmApplication *app, MvmAction action, const char *name)
+static void
+run_action (MvmApplication *app, MvmAction action, const char *name)
 {
   g_autoptr (GTask) task = g_task_new (app, NULL, on_action_done, NULL);
   ActionData *data = g_new0 (ActionData, 1);
@@ -118,10 +119,10 @@ mvm_application_run_action (MvmApplication *app, MvmAction action, const char *n
   g_task_run_in_thread (task, run_action_in_thread);
 }
 
-MvmVmList *
-mvm_application_get_vms (MvmApplication *app)
+static void
+on_window_action (MvmWindow *window, int action, const char *name, gpointer data)
 {
-  return app->vms;
+  run_action (MVM_APPLICATION (data), (MvmAction) action, name);
 }
 
 /* A VM that fails, or stops without this app asking, is said by a
@@ -195,7 +196,11 @@ mvm_application_activate (GApplication *application)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
 
   if (window == NULL)
-    window = GTK_WINDOW (mvm_window_new (MVM_APPLICATION (application)));
+    {
+      MvmApplication *app = MVM_APPLICATION (application);
+      window = GTK_WINDOW (mvm_window_new (GTK_APPLICATION (app), app->vms));
+      g_signal_connect (window, "action", G_CALLBACK (on_window_action), app);
+    }
   gtk_window_present (window);
 }
 

@@ -12,7 +12,7 @@
 struct _MvmWindow {
   AdwApplicationWindow parent_instance;
 
-  MvmApplication *app;
+  MvmVmList *vms;
   AdwToastOverlay *toasts;
   GtkStack *stack;
   GtkListBox *list;
@@ -20,6 +20,12 @@ struct _MvmWindow {
 };
 
 G_DEFINE_FINAL_TYPE (MvmWindow, mvm_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  SIGNAL_ACTION,
+  N_SIGNALS,
+};
+static guint signals[N_SIGNALS];
 
 void
 mvm_window_show_toast (MvmWindow *window, const char *text)
@@ -50,7 +56,7 @@ on_action_clicked (GtkButton *button, gpointer data)
 
   /* The row is rebuilt when the VM's state changes. */
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  mvm_application_run_action (window->app, action, vm_name_of (GTK_WIDGET (button)));
+  g_signal_emit (window, signals[SIGNAL_ACTION], 0, action, vm_name_of (GTK_WIDGET (button)));
 }
 
 static void
@@ -126,7 +132,7 @@ create_row (gpointer item, gpointer data)
 static void
 show_list_or_empty (MvmWindow *window)
 {
-  GListModel *vms = G_LIST_MODEL (mvm_application_get_vms (window->app));
+  GListModel *vms = G_LIST_MODEL (window->vms);
 
   gtk_stack_set_visible_child_name (window->stack,
                                     g_list_model_get_n_items (vms) > 0 ? "list" : "empty");
@@ -202,9 +208,9 @@ mvm_window_dispose (GObject *object)
   MvmWindow *window = MVM_WINDOW (object);
 
   g_clear_handle_id (&window->uptime_source, g_source_remove);
-  if (window->app != NULL)
-    g_signal_handlers_disconnect_by_data (mvm_application_get_vms (window->app), window);
-  window->app = NULL;
+  if (window->vms != NULL)
+    g_signal_handlers_disconnect_by_data (window->vms, window);
+  g_clear_object (&window->vms);
   G_OBJECT_CLASS (mvm_window_parent_class)->dispose (object);
 }
 
@@ -212,6 +218,9 @@ static void
 mvm_window_class_init (MvmWindowClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = mvm_window_dispose;
+  signals[SIGNAL_ACTION] =
+    g_signal_new ("action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
 }
 
 static void
@@ -220,17 +229,16 @@ mvm_window_init (MvmWindow *window)
 }
 
 MvmWindow *
-mvm_window_new (MvmApplication *app)
+mvm_window_new (GtkApplication *app, MvmVmList *vms)
 {
   MvmWindow *window = g_object_new (MVM_TYPE_WINDOW, "application", app, "title", "MicroVMs",
                                     "default-width", 720, "default-height", 480, NULL);
-  MvmVmList *vms = mvm_application_get_vms (app);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *clamp = adw_clamp_new ();
   GtkWidget *list = gtk_list_box_new ();
 
-  window->app = app;
+  window->vms = g_object_ref (vms);
   gtk_box_append (GTK_BOX (box), build_header (window));
   window->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (window->toasts), TRUE);

@@ -13,6 +13,7 @@ build_packages=(
     libpolkit-gobject-1-dev libpolkit-agent-1-dev
     libnl-3-dev libnl-route-3-dev libpci-dev libcap-ng-dev
     xsltproc docbook-xsl docbook-xml bash-completion
+    libgtk-4-dev libadwaita-1-dev
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
 # veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
@@ -21,11 +22,14 @@ build_packages=(
 # (nix-instantiate) parses and evaluates the Nix files (flake, package,
 # NixOS module) as far as that works without nixpkgs.
 # binutils' nm for the import-circle check (tests/check-imports.py).
+# appstream (appstreamcli) and desktop-file-utils validate the desktop
+# app's metainfo and .desktop file.
 test_packages=(
     dbus-daemon polkitd iproute2 util-linux procps clang-format binutils
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
     zsh fish nix-bin
+    appstream desktop-file-utils
 )
 # The demo microVM (examples/demo): qemu runs it (qemu-system-x86 brings
 # qemu-system-common with the C virtiofsd and qemu-system-data with the

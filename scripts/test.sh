@@ -32,7 +32,8 @@ scripts/install-deps.sh all
 
 # Test builds have the fault points the fault-injection tests use; the
 # installed builds of distributions leave them out (the default).
-test_options=(-Dfault_injection=true)
+# The desktop app is built and tested too (it is optional elsewhere).
+test_options=(-Dfault_injection=true -Ddesktop=enabled)
 
 step "build"
 if [[ -d build ]]; then meson setup --reconfigure build "${test_options[@]}"; else meson setup build "${test_options[@]}"; fi
