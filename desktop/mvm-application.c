@@ -223,9 +223,21 @@ mvm_application_finalize (GObject *object)
   G_OBJECT_CLASS (mvm_application_parent_class)->finalize (object);
 }
 
+static int
+mvm_application_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("microvms %s\n", MVM_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
 static void
 mvm_application_class_init (MvmApplicationClass *klass)
 {
+  G_APPLICATION_CLASS (klass)->handle_local_options = mvm_application_handle_local_options;
   G_OBJECT_CLASS (klass)->finalize = mvm_application_finalize;
   G_APPLICATION_CLASS (klass)->startup = mvm_application_startup;
   G_APPLICATION_CLASS (klass)->activate = mvm_application_activate;
@@ -236,6 +248,10 @@ static void
 mvm_application_init (MvmApplication *app)
 {
   app->stopping = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_application_add_main_option (G_APPLICATION (app), "version", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE, "Print the version and exit", NULL);
+  g_application_set_option_context_summary (
+    G_APPLICATION (app), "MicroVMs: see, start and stop the microVMs microvm-user runs for you.");
 }
 
 MvmApplication *
