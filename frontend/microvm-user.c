@@ -21,6 +21,7 @@ static const struct {
   { "install", mu_command_install, "Record a runner as a named VM (like microvm -c)" },
   { "start", mu_command_start, "Start an installed VM in the background (systemd user unit)" },
   { "status", mu_command_status, "Show whether a VM runs, and its runner and unit" },
+  { "logs", mu_command_logs, "Show the console and messages of a VM started in the background" },
 };
 
 static void

@@ -12,6 +12,7 @@ int mu_command_stop (int argc, char **argv);
 int mu_command_install (int argc, char **argv);
 int mu_command_start (int argc, char **argv);
 int mu_command_status (int argc, char **argv);
+int mu_command_logs (int argc, char **argv);
 
 /* Shared by the subcommands: prints "microvm-user: MESSAGE" and returns
  * the exit status for it. */

@@ -89,9 +89,11 @@ no_password_advice (MuHelperClient *client)
 {
   if (!client->interactive)
     return "polkit wants a password for that, and --no-ask-password forbids asking (`microvm-user "
-           "start` and microvm@.service run with it): run the VM with `microvm-user run` in a "
-           "terminal, where it asks, or ask an administrator for a polkit rule (see "
-           "microvm-helperd(8))";
+           "start` and microvm@.service run with it); a VM in the background runs outside your "
+           "login session, where polkit's defaults always want one, so an administrator must "
+           "allow it with a polkit rule in /etc/polkit-1/rules.d/ (the example "
+           "50-microvm-helper.rules.example allows the group microvm; see README, "
+           "Troubleshooting), or run the VM with `microvm-user run` in a terminal";
   return "polkit wants a password for that and nothing could ask for it: run microvm-user in a "
          "terminal (it asks there) or in a desktop session (its polkit agent asks), or ask an "
          "administrator for a polkit rule (see microvm-helperd(8))";

@@ -1,10 +1,12 @@
 /* `microvm-user run RUNNER`: its options, with the defaults of the user's
  * config, turned into MuRunOptions for the run itself (mu-run.c). */
 #include "mu-commands.h"
+#include "mu-error.h"
 #include "mu-polkit-agent.h"
 #include "mu-run.h"
 #include "mu-runner.h"
 #include "mu-size.h"
+#include "mu-state.h"
 #include "mu-user-config.h"
 
 static char *opt_name;
@@ -33,11 +35,12 @@ static const GOptionEntry run_entries[] = {
 int
 mu_command_run (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new ("RUNNER");
+  g_autoptr (GOptionContext) context = g_option_context_new ("[RUNNER]");
   g_autoptr (MuRunner) runner = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MuPolkitAgent) agent = NULL;
   g_autoptr (MuUserConfig) config = NULL;
+  g_autofree char *installed = NULL;
   MuRunOptions options;
   const char *name;
   int status;
@@ -48,7 +51,8 @@ mu_command_run (int argc, char **argv)
              "bin/microvm-run with this terminal as its console.  Ctrl-C, SIGTERM or\n"
              "`microvm-user stop NAME` power it off gracefully (bin/microvm-shutdown),\n"
              "then virtiofsd is stopped and the taps removed.  The exit status is the\n"
-             "hypervisor's.\n\n"
+             "hypervisor's.  Without RUNNER, --name NAME runs the VM recorded with\n"
+             "`microvm-user install NAME RUNNER` (what microvm@NAME.service does).\n\n"
              "$XDG_STATE_HOME/microvm/NAME is the working directory of the VM (relative\n"
              "sockets and shares resolve there).  Defaults for --virtiofsd and\n"
              "--shutdown-timeout may be set in ~/.config/microvm/microvm-user.conf:\n"
@@ -58,17 +62,37 @@ mu_command_run (int argc, char **argv)
   g_option_context_add_main_entries (context, run_entries, NULL);
   if (!mu_command_parse (context, &argc, &argv))
     return 2;
-  if (argc != 2 || opt_shutdown_timeout < 0)
+  if ((argc != 2 && (argc != 1 || opt_name == NULL)) || opt_shutdown_timeout < 0)
     {
-      g_printerr ("microvm-user run: give one runner (e.g. ./result) and a positive "
-                  "--shutdown-timeout; see --help\n");
+      g_printerr ("microvm-user run: give one runner (e.g. ./result), or --name of an installed "
+                  "VM, and a positive --shutdown-timeout; see --help\n");
       return 2;
     }
   config = mu_user_config_load (&error);
   if (config == NULL)
     return mu_command_fail (error);
 
-  runner = mu_runner_load (argv[1], &error);
+  if (argc == 1)
+    {
+      /* The installed VM: the user unit starts it this way, so that the
+       * state directory is found here ($XDG_STATE_HOME) and not through a
+       * unit specifier whose meaning differs between systemd versions. */
+      g_autoptr (MuVmState) state = NULL;
+
+      if (!mu_vm_name_validate (opt_name, &error))
+        return mu_command_fail (error);
+      state = mu_vm_state_new (opt_name);
+      installed = mu_vm_state_get_link (state, "current");
+      if (installed == NULL)
+        {
+          g_set_error (&error, MU_ERROR, MU_ERROR_USAGE,
+                       "no VM named %s is installed; record its runner first with "
+                       "`microvm-user install %s RUNNER`, or give RUNNER",
+                       opt_name, opt_name);
+          return mu_command_fail (error);
+        }
+    }
+  runner = mu_runner_load (installed != NULL ? installed : argv[1], &error);
   if (runner == NULL)
     return mu_command_fail (error);
   name = opt_name != NULL ? opt_name : runner->name;

@@ -100,6 +100,13 @@ mu_command_start (int argc, char **argv)
       printf ("Started %s as %s\n", name, unit);
       print_autostart_hint (name);
     }
+  else if (started_as == MU_VM_STARTED_AS_UNIT_SLOWLY)
+    {
+      g_autofree char *unit = mu_user_manager_unit (name);
+      printf ("Started %s as %s; its hypervisor has not started within 60 s: see `microvm-user "
+              "logs %s`\n",
+              name, unit, name);
+    }
   else
     {
       g_autofree char *log = mu_vm_console_log_path (name);

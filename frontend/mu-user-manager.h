@@ -20,4 +20,12 @@ gboolean mu_user_manager_call (const char *verb, const char *name, GError **erro
 /* `systemctl --user is-active UNIT`: "active", "inactive", "failed"... */
 char *mu_user_manager_state (const char *name);
 
+/* `systemctl --user show --value --property=PROPERTY UNIT`; NULL if
+ * systemctl could not be run. */
+char *mu_user_manager_property (const char *name, const char *property);
+
+/* The last @lines lines the run @invocation_id of a unit logged to the
+ * user's journal (NULL if journalctl could not be run). */
+char *mu_user_manager_journal (const char *invocation_id, guint lines);
+
 G_END_DECLS

@@ -129,6 +129,61 @@ start_in_background (MuVmState *state, const char *microvm_user, gboolean may_as
   return FALSE;
 }
 
+static gboolean
+unit_is_starting (const char *name)
+{
+  g_autofree char *unit_state = mu_user_manager_state (name);
+
+  return g_str_equal (unit_state, "active") || g_str_equal (unit_state, "activating");
+}
+
+/* `systemctl --user start` returns as soon as the frontend runs (the unit
+ * is Type=simple); the VM may still fail, most often because polkit
+ * refuses a VM outside any login session.  Returns once the hypervisor
+ * started (or, still starting, after the timeout), or says why the unit
+ * ended, from its journal. */
+static gboolean
+wait_for_unit (MuVmState *state, MuVmStartedAs *started_as, GError **error)
+{
+  const char *name = state->name;
+  g_autofree char *unit = mu_user_manager_unit (name);
+  g_autofree char *invocation = mu_user_manager_property (name, "InvocationID");
+  g_autofree char *said = NULL;
+  g_autofree char *unit_state = NULL;
+  gint64 deadline = g_get_monotonic_time () + BACKGROUND_START_TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (unit_is_starting (name) && g_get_monotonic_time () < deadline)
+    {
+      if (hypervisor_started (state))
+        {
+          *started_as = MU_VM_STARTED_AS_UNIT;
+          return TRUE;
+        }
+      g_usleep (50 * 1000);
+    }
+  unit_state = mu_user_manager_state (name);
+  if (unit_is_starting (name))
+    {
+      *started_as = MU_VM_STARTED_AS_UNIT_SLOWLY;
+      return TRUE;
+    }
+  /* journald may write the unit's last words a moment after it ended. */
+  for (int attempt = 0; attempt < 20 && invocation != NULL && *invocation != '\0'; attempt++)
+    {
+      g_clear_pointer (&said, g_free);
+      said = mu_user_manager_journal (invocation, 8);
+      if (said != NULL && strstr (said, "microvm-user") != NULL)
+        break;
+      g_usleep (50 * 1000);
+    }
+  if (said != NULL)
+    g_strstrip (said);
+  g_set_error (error, MU_ERROR, MU_ERROR_CHILD, "%s did not start (%s is %s); it said:\n%s", name,
+               unit, unit_state,
+               said != NULL && *said != '\0' ? said : "(nothing in your journal)");
+  return FALSE;
+}
+
 gboolean
 mu_vm_start (const char *name, const char *microvm_user, gboolean may_ask,
              MuVmStartedAs *started_as, GError **error)
@@ -163,10 +218,12 @@ mu_vm_start (const char *name, const char *microvm_user, gboolean may_ask,
     return FALSE;
   if (mu_user_manager_available ())
     {
-      if (!mu_user_manager_call ("start", name, error))
+      MuVmStartedAs how;
+
+      if (!mu_user_manager_call ("start", name, error) || !wait_for_unit (state, &how, error))
         return FALSE;
       if (started_as != NULL)
-        *started_as = MU_VM_STARTED_AS_UNIT;
+        *started_as = how;
       return TRUE;
     }
   if (!start_in_background (state, microvm_user, may_ask, error))

@@ -9,8 +9,9 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  MU_VM_STARTED_AS_UNIT,       /* microvm@NAME.service of the user manager */
-  MU_VM_STARTED_IN_BACKGROUND, /* a detached `microvm-user run`, console.log */
+  MU_VM_STARTED_AS_UNIT,        /* microvm@NAME.service of the user manager */
+  MU_VM_STARTED_AS_UNIT_SLOWLY, /* the unit runs, its hypervisor not yet (60 s) */
+  MU_VM_STARTED_IN_BACKGROUND,  /* a detached `microvm-user run`, console.log */
 } MuVmStartedAs;
 
 /* Checks the runner at @runner_path (so a broken one is reported now, not
@@ -21,7 +22,8 @@ gboolean mu_vm_install (const char *name, const char *runner_path, char **curren
 
 /* Starts the installed VM @name in the background: as its user unit when
  * a user manager runs, else as `@microvm_user run` detached, returning
- * once the hypervisor started.  @may_ask lets that detached run ask for a
+ * once the hypervisor started (or the unit failed: the error quotes its
+ * journal).  @may_ask lets that detached run ask for a
  * password through the session's polkit agent (the app runs in a desktop
  * session that has one; the CLI's `start` never asks). */
 gboolean mu_vm_start (const char *name, const char *microvm_user, gboolean may_ask,

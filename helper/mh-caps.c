@@ -6,12 +6,16 @@
 #include "mh-error.h"
 
 gboolean
-mh_caps_keep_only (const int *required, const int *optional, char **missing, GError **error)
+mh_caps_keep_only (const int *required, const int *optional, char **missing, char **unbounded,
+                   GError **error)
 {
   g_autoptr (GArray) keep = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr (GString) absent = g_string_new (NULL);
+  g_autoptr (GString) unbound = g_string_new (NULL);
+  capng_select_t select;
 
   *missing = NULL;
+  *unbounded = NULL;
   if (capng_get_caps_process () != 0)
     return mh_set_errno_error (error, errno, "read this process's capabilities");
 
@@ -36,7 +40,14 @@ mh_caps_keep_only (const int *required, const int *optional, char **missing, GEr
                                 capng_capability_to_name ((unsigned int) *cap));
     }
 
-  capng_clear (CAPNG_SELECT_BOTH);
+  /* Changing the bounding set needs CAP_SETPCAP.  Under the systemd unit
+   * the helper lacks it: CapabilityBoundingSet= has already bounded the
+   * process to the unit's list, so only the other sets are dropped here
+   * (asking libcap-ng for the bounding set too would make it complain on
+   * every start), and the bound is checked below instead. */
+  select =
+    capng_have_capability (CAPNG_EFFECTIVE, CAP_SETPCAP) ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS;
+  capng_clear (select);
   for (guint i = 0; i < keep->len; i++)
     {
       unsigned int cap = (unsigned int) g_array_index (keep, int, i);
@@ -49,7 +60,7 @@ mh_caps_keep_only (const int *required, const int *optional, char **missing, GEr
           return FALSE;
         }
     }
-  if (capng_apply (CAPNG_SELECT_BOTH) != 0)
+  if (capng_apply (select) != 0)
     {
       g_set_error_literal (error, MH_ERROR, MH_ERROR_FAILED,
                            "cannot drop capabilities (capng_apply failed)");
@@ -73,9 +84,17 @@ mh_caps_keep_only (const int *required, const int *optional, char **missing, GEr
                        capng_capability_to_name (cap));
           return FALSE;
         }
+      /* The helper never executes anything, and the unit sets
+       * NoNewPrivileges=; still, a bound wider than its work is a
+       * configuration to fix, not to hide. */
+      if (!wanted && capng_have_capability (CAPNG_BOUNDING_SET, cap))
+        g_string_append_printf (unbound, "%scap_%s", unbound->len > 0 ? ", " : "",
+                                capng_capability_to_name (cap));
     }
   if (absent->len > 0)
     *missing = g_string_free (g_steal_pointer (&absent), FALSE);
+  if (unbound->len > 0)
+    *unbounded = g_string_free (g_steal_pointer (&unbound), FALSE);
   return TRUE;
 }
 

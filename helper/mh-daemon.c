@@ -19,6 +19,8 @@ struct _MhDaemon {
   MhCallerCache *callers;
   MhCallGate *lookups; /* GetConnectionCredentials calls outstanding */
   gboolean exiting;
+  gboolean exiting_on_idle;
+  gboolean signalled;
 };
 
 /* Enough for every client of a busy desktop; an evicted one costs a bus
@@ -133,9 +135,68 @@ on_exit_check (gpointer user_data)
       !mh_tap_service_is_idle (daemon->dispatcher->taps) ||
       !mh_pci_service_is_idle (daemon->dispatcher->pci))
     return G_SOURCE_CONTINUE;
-  g_message ("idle: exiting");
+  if (daemon->exiting_on_idle)
+    g_message ("idle: exiting");
   g_main_loop_quit (daemon->loop);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_first_exit_check (gpointer user_data)
+{
+  if (on_exit_check (user_data) == G_SOURCE_CONTINUE)
+    g_timeout_add (100, on_exit_check, user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Gives the name back first, so a call made from now on starts a new
+ * helper, then finishes whatever was already addressed to this one. */
+static void
+shut_down (MhDaemon *daemon)
+{
+  daemon->exiting = TRUE;
+  if (daemon->idle_source != 0)
+    {
+      g_source_remove (daemon->idle_source);
+      daemon->idle_source = 0;
+    }
+  if (daemon->owner_id != 0)
+    {
+      g_autofree char *id = NULL;
+
+      g_bus_unown_name (daemon->owner_id);
+      daemon->owner_id = 0;
+      /* A round trip to the bus after ReleaseName: every call the bus
+       * routed here before it is then queued in this main context, ahead
+       * of the idle source below, and counted before the first check. */
+      id = mh_daemon_get_bus_id (daemon->connection, NULL);
+    }
+  g_idle_add (on_first_exit_check, daemon);
+}
+
+void
+mh_daemon_terminate (MhDaemon *daemon)
+{
+  /* Under the systemd unit (Type=dbus) giving the name back on idle makes
+   * systemd stop the service at once: that SIGTERM is the echo of the idle
+   * exit already under way, which goes on draining.  Any other signal
+   * drains the same way; a second one ends the helper at once. */
+  if (daemon->exiting_on_idle && !daemon->signalled)
+    {
+      daemon->signalled = TRUE;
+      g_debug ("stop requested while exiting on idle; still finishing the calls in progress");
+      return;
+    }
+  if (daemon->exiting)
+    {
+      g_message ("terminating on a second signal without waiting for the calls in progress");
+      g_main_loop_quit (daemon->loop);
+      return;
+    }
+  daemon->signalled = TRUE;
+  g_message ("terminating on signal after the calls in progress; leased taps and devices stay "
+             "recorded for the next start");
+  shut_down (daemon);
 }
 
 static gboolean
@@ -150,13 +211,8 @@ on_idle_timeout (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  /* Give the name back first, so a call made from now on starts a new
-   * helper, then finish whatever was already addressed to this one. */
-  daemon->exiting = TRUE;
-  g_bus_unown_name (daemon->owner_id);
-  daemon->owner_id = 0;
-  g_dbus_connection_flush_sync (daemon->connection, NULL, NULL);
-  g_timeout_add (100, on_exit_check, daemon);
+  daemon->exiting_on_idle = TRUE;
+  shut_down (daemon);
   return G_SOURCE_REMOVE;
 }
 

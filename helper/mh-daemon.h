@@ -25,6 +25,11 @@ void mh_daemon_free (MhDaemon *daemon);
  * name cannot be had or is lost. */
 gboolean mh_daemon_start (MhDaemon *daemon, GError **error);
 
+/* SIGTERM/SIGINT: gives the name back, finishes the calls in progress,
+ * then quits the main loop (see mh-daemon.c for a signal during an idle
+ * exit and a second signal). */
+void mh_daemon_terminate (MhDaemon *daemon);
+
 /* Re-arms the idle timer; call when work finished. */
 void mh_daemon_touch (MhDaemon *daemon);
 

@@ -100,9 +100,8 @@ on_service_idle (gpointer user_data)
 static gboolean
 on_terminate (gpointer user_data)
 {
-  g_message ("terminating on signal; leased taps and devices stay recorded for the next start");
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
+  mh_daemon_terminate (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A registry the helper cannot read must not stop it from serving, nor be
@@ -176,9 +175,12 @@ main (int argc, char **argv)
   g_autofree char *bus_id = NULL;
   g_autofree char *caps = NULL;
   g_autofree char *missing_caps = NULL;
+  g_autofree char *unbounded_caps = NULL;
   MhTapService *taps;
   MhPciService *pci;
   LeaseTarget lease_target = { NULL };
+  guint sigterm_source;
+  guint sigint_source;
 
   setlocale (LC_ALL, "");
   /* One stream for the journal (or the bus's log in tests), debug included. */
@@ -228,7 +230,8 @@ main (int argc, char **argv)
 
   /* Before any thread exists: capabilities are per thread, and threads
    * created later inherit the reduced sets. */
-  if (!mh_caps_keep_only (required_capabilities, optional_capabilities, &missing_caps, &error))
+  if (!mh_caps_keep_only (required_capabilities, optional_capabilities, &missing_caps,
+                          &unbounded_caps, &error))
     {
       g_printerr ("microvm-helperd: %s\n", error->message);
       return EXIT_FAILURE;
@@ -239,6 +242,11 @@ main (int argc, char **argv)
     g_warning ("this system does not grant %s: SetMemlockLimit cannot raise hard limits, and "
                "can change only processes the helper owns through a user namespace",
                missing_caps);
+  if (unbounded_caps != NULL)
+    g_warning ("the capability bounding set still holds %s and cannot be reduced without "
+               "CAP_SETPCAP: start the helper through microvm-helperd.service, whose "
+               "CapabilityBoundingSet= leaves them out",
+               unbounded_caps);
 
   config = mh_config_load (opt_config != NULL ? opt_config : MH_CONFIG_FILE, &error);
   if (config == NULL)
@@ -307,9 +315,11 @@ main (int argc, char **argv)
       return EXIT_FAILURE;
     }
 
-  g_unix_signal_add (SIGTERM, on_terminate, loop);
-  g_unix_signal_add (SIGINT, on_terminate, loop);
+  sigterm_source = g_unix_signal_add (SIGTERM, on_terminate, daemon);
+  sigint_source = g_unix_signal_add (SIGINT, on_terminate, daemon);
   g_main_loop_run (loop);
+  g_source_remove (sigterm_source);
+  g_source_remove (sigint_source);
 
   if (!wait_for_workers (taps, pci))
     return EXIT_FAILURE;

@@ -51,8 +51,13 @@ fuzz_packages=(
 # installed manual pages; dbus (the system bus the packages depend on) and
 # the test packages' polkitd let the built packages install in the
 # throw-away root.  No devscripts: nothing here uses debuild.
+# systemd-container (systemd-nspawn) boots the machine's own OS with the
+# packages installed for the system suite (tests/system), with the demo
+# packages (qemu, socat, cpio, kmod) for the demo VMs it runs there;
+# libpam-systemd makes a PAM login session a logind session on seat0.
 package_packages=(
     build-essential dpkg-dev debhelper lintian man-db dbus
+    systemd-container libpam-systemd "${demo_packages[@]}"
 )
 
 want=${1:-all}

@@ -8,7 +8,10 @@
 #     fails);
 #  4. installs them into a throw-away root and runs
 #     tests/package/installed-smoke.sh there, inside
-#     `tests/sandbox/mh-sandbox --installed`, against the installed paths.
+#     `tests/sandbox/mh-sandbox --installed`, against the installed paths;
+#  5. runs the `system` suite (tests/system/run-suite.sh): the same .debs
+#     installed in a container booted with the real systemd, logind and a
+#     user manager, the demo VMs run through them, and removed again.
 #
 # The throw-away root is a new mount namespace in which /usr, /etc, /var
 # (so /lib, a symlink into /usr on Debian 12, too) and /tmp are overlayfs
@@ -124,6 +127,26 @@ if grep -q '^[EW]: ' "$out/lintian.txt"; then
 fi
 echo "lintian: no errors or warnings, $(grep -c '^I: ' "$out/lintian.txt" || true) info tags, $(grep -c '^O: ' "$out/lintian.txt" || true) overridden"
 
+step "demo runners for the system suite"
+# Built before dpkg's locks are taken: apt-get download fetches the guest's
+# kernel and busybox (cached; the e2e tests use the same cache).
+cache=${MH_CACHE_DIR:-$src/_cache}
+mkdir -p "$cache"
+runners_started=$SECONDS
+for name in demo demo2; do
+    # Kept while newer than everything it is built from (the kernel and
+    # busybox are those of the cache, which nothing replaces).
+    runner=$cache/system/microvm-qemu-$name
+    if [[ -x "$runner/bin/microvm-run" && -z "$(find examples/demo -newer "$runner/bin/microvm-run" -print -quit)" ]]; then
+        echo "demo runner $name: up to date in $runner"
+        continue
+    fi
+    flock "$cache/.lock" examples/demo/build-runner.sh "$cache/system" --name "$name" \
+        --cache "$cache/debs" >"$out/runner-$name.log" 2>&1 ||
+        { tail -n 20 "$out/runner-$name.log" >&2; die "building the demo runner $name failed"; }
+done
+echo "demo runners built in $((SECONDS - runners_started)) s"
+
 step "throw-away root: install and smoke test against the installed paths"
 # Hold dpkg's locks (fcntl, as dpkg and apt take them) until our stdin closes.
 coproc DPKG_LOCK {
@@ -175,6 +198,17 @@ MH_SOURCE_ROOT=$src unshare --mount --propagation private -- \
     "$(readlink /proc/self/ns/mnt)" "${debs[@]}" || status=$?
 smoke_seconds=$((SECONDS - smoke_started))
 
+# 5. Inside the same watch: the container the system suite boots must
+# change nothing on the machine either.
+system_status=0
+system_seconds=0
+if [[ $status -eq 0 ]]; then
+    step "system suite: the packages under the real systemd (tests/system)"
+    system_started=$SECONDS
+    tests/system/run-suite.sh --runners "$cache/system" "${debs[@]}" || system_status=$?
+    system_seconds=$((SECONDS - system_started))
+fi
+
 snapshot >"$out/machine-after.txt"
 find "${watched_dirs[@]}" -xdev \( -newer "$stamp" -o -cnewer "$stamp" \) -print >"$out/machine-modified.txt"
 eval "exec ${DPKG_LOCK[1]}>&-"
@@ -190,5 +224,7 @@ fi
 echo "machine untouched: dpkg database, $(grep -c '' "$out/machine-before.txt") recorded states unchanged; nothing modified below ${watched_dirs[*]}"
 [[ $status -eq 0 ]] || die "the smoke test against the installed packages failed"
 echo "smoke test passed in ${smoke_seconds} s"
+[[ $system_status -eq 0 ]] || die "the system suite failed (tests/system)"
+echo "system suite passed in ${system_seconds} s"
 
 step "done in $((SECONDS - started)) s: $(cd "$out" && ls ./*.deb | tr '\n' ' ')"

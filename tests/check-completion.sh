@@ -53,8 +53,8 @@ expect() {
     shells+=("${*:3}")
 }
 
-expect "microvm-user " "--help --version inspect install list run start status stop" bash
-expect "microvm-user " "inspect install list run start status stop" zsh fish
+expect "microvm-user " "--help --version inspect install list logs run start status stop" bash
+expect "microvm-user " "inspect install list logs run start status stop" zsh fish
 expect "microvm-user --" "--help --version"
 expect "microvm-user st" "start status stop"
 expect "microvm-user stop " "db web"

@@ -33,6 +33,9 @@ farm() { # farm SOURCE DEST: DEST mirrors SOURCE through symlinks
 }
 
 catalog() { # catalog FILE ENTRY...: an OASIS XML catalog with these entries
+    # FILE may be a symlink of a farm into the machine's own docbook tree:
+    # replace the link, never write through it.
+    rm -f "$1"
     {
         echo '<?xml version="1.0"?>'
         echo '<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">'

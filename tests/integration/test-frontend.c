@@ -448,6 +448,7 @@ test_install_start_status_stop (void)
   g_autofree char *report = mh_test_report_path ("full");
   g_autofree char *said = NULL, *started = NULL, *status_running = NULL, *stopped = NULL;
   g_autofree char *status_stopped = NULL, *unknown = NULL, *again = NULL;
+  g_autofree char *logs = NULL, *not_installed = NULL, *console_text = NULL;
   g_autofree char *state = mh_test_state_dir ("alice", "web");
   g_autofree char *console = g_build_filename (state, "console.log", NULL);
 
@@ -490,6 +491,19 @@ test_install_start_status_stop (void)
     mh_test_run_as ("alice", &unknown, (const char *const[]){ binary, "start", "nope", NULL }), ==,
     1);
   g_assert_nonnull (strstr (unknown, "no VM named nope is installed"));
+
+  /* Without a user manager, logs shows the background run's console. */
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &logs, (const char *const[]){ binary, "logs", "web", NULL }), ==, 0);
+  g_assert_true (g_file_get_contents (console, &console_text, NULL, NULL));
+  g_assert_cmpstr (logs, ==, console_text);
+  /* `run --name` without a runner (what microvm@.service runs) needs an
+   * installed VM. */
+  g_assert_cmpint (mh_test_run_as ("alice", &not_installed,
+                                   (const char *const[]){ binary, "run", "--name", "nope", NULL }),
+                   ==, 1);
+  g_assert_nonnull (strstr (not_installed, "no VM named nope is installed; record its runner "
+                                           "first with `microvm-user install nope RUNNER`"));
 }
 
 int
