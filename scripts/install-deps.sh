@@ -55,9 +55,15 @@ fuzz_packages=(
 # packages installed for the system suite (tests/system), with the demo
 # packages (qemu, socat, cpio, kmod) for the demo VMs it runs there;
 # libpam-systemd makes a PAM login session a logind session on seat0.
+# The system suite's desktop cases (tests/system/desktop.sh): an X server
+# (xvfb), the desktops' real polkit agents (policykit-1-gnome,
+# polkit-kde-agent-1), xdotool to answer their dialogs, imagemagick's
+# `import` for the screenshots, AT-SPI (at-spi2-core, python3-pyatspi) to
+# read the dialogs' and the app's text and press its buttons.
 package_packages=(
     build-essential dpkg-dev debhelper lintian man-db dbus
     systemd-container libpam-systemd "${demo_packages[@]}"
+    xvfb xdotool imagemagick policykit-1-gnome polkit-kde-agent-1 at-spi2-core python3-pyatspi
 )
 
 want=${1:-all}

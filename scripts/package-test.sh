@@ -205,7 +205,10 @@ system_seconds=0
 if [[ $status -eq 0 ]]; then
     step "system suite: the packages under the real systemd (tests/system)"
     system_started=$SECONDS
-    tests/system/run-suite.sh --runners "$cache/system" "${debs[@]}" || system_status=$?
+    # The desktop cases' screenshots and dialog texts: build-deb/system-artifacts/desktop.
+    rm -rf "$out/system-artifacts"
+    tests/system/run-suite.sh --runners "$cache/system" --artifacts "$out/system-artifacts" \
+        "${debs[@]}" || system_status=$?
     system_seconds=$((SECONDS - system_started))
 fi
 
