@@ -28,11 +28,9 @@ int mu_command_ssh (int argc, char **argv);
 #define MU_EXIT_NOT_RUNNING 3
 #define MU_EXIT_NO_SUCH_VM 4
 
-/* Starts the installed VM @name in the background (`start`); returns the
- * exit status, the reason said. */
-int mu_vm_start (const char *name);
-/* Stops the running VM @name and waits until it is gone (`stop`). */
-gboolean mu_vm_stop (const char *name, guint timeout_s, GError **error);
+/* `start` of the installed VM @name (mu_vm_start), saying how it was
+ * started; returns the exit status, the reason said. */
+int mu_command_start_vm (const char *name);
 
 /* Shared by the subcommands: prints "microvm-user: MESSAGE" and returns
  * the exit status for it. */

@@ -14,6 +14,7 @@
 #include "mu-runner.h"
 #include "mu-state.h"
 #include "mu-user-manager.h"
+#include "mu-vm-actions.h"
 #include "mu-vm-info.h"
 
 static int opt_timeout = 120;
@@ -69,7 +70,7 @@ restart_vm (const char *name)
       while (mu_vm_is_running (name) && g_get_monotonic_time () < deadline)
         g_usleep (20 * 1000);
     }
-  return mu_vm_start (name);
+  return mu_command_start_vm (name);
 }
 
 int
@@ -129,7 +130,7 @@ mu_command_update (int argc, char **argv)
   if (opt_restart)
     {
       printf ("Starting %s\n", name);
-      return mu_vm_start (name);
+      return mu_command_start_vm (name);
     }
   return 0;
 }

@@ -3,12 +3,9 @@
 #include <stdio.h>
 
 #include "mu-commands.h"
-#include "mu-control.h"
-#include "mu-error.h"
 #include "mu-output.h"
 #include "mu-runner.h"
-#include "mu-state.h"
-#include "mu-user-manager.h"
+#include "mu-vm-actions.h"
 
 static int opt_timeout = 120;
 
@@ -17,43 +14,6 @@ static const GOptionEntry entries[] = {
     "Seconds to wait for the VM to be gone (default 120)", "SECONDS" },
   { NULL },
 };
-
-gboolean
-mu_vm_stop (const char *name, guint timeout_s, GError **error)
-{
-  g_autoptr (MuVmState) state = NULL;
-  g_autofree char *control = NULL;
-
-  if (!mu_vm_is_running (name))
-    {
-      g_set_error (error, MU_ERROR, MU_ERROR_RUNNING,
-                   "the VM %s is not running (see `microvm-user list`)", name);
-      return FALSE;
-    }
-
-  state = mu_vm_state_new (name);
-  control = mu_vm_state_control_path (state);
-  mu_output_set_vm (name);
-  /* Started as a unit: stop the unit, or systemd would count it failed. */
-  if (mu_user_manager_available ())
-    {
-      g_autofree char *unit_state = mu_user_manager_state (name);
-      if (g_strcmp0 (unit_state, "active") == 0 || g_strcmp0 (unit_state, "activating") == 0)
-        {
-          g_autofree char *unit = mu_user_manager_unit (name);
-          mu_progress ("stopping %s", unit);
-          if (!mu_user_manager_call ("stop", name, error))
-            return FALSE;
-          mu_progress ("stopped");
-          return TRUE;
-        }
-    }
-  mu_progress ("stopping");
-  if (!mu_control_request_stop (control, timeout_s, error))
-    return FALSE;
-  mu_progress ("stopped");
-  return TRUE;
-}
 
 int
 mu_command_stop (int argc, char **argv)
@@ -76,7 +36,12 @@ mu_command_stop (int argc, char **argv)
       return 2;
     }
   name = argv[1];
-  if (!mu_vm_name_validate (name, &error) || !mu_vm_stop (name, (guint) opt_timeout, &error))
+  if (!mu_vm_name_validate (name, &error))
     return mu_command_fail (error);
+  mu_output_set_vm (name);
+  mu_progress ("stopping");
+  if (!mu_vm_stop (name, (guint) opt_timeout, &error))
+    return mu_command_fail (error);
+  mu_progress ("stopped");
   return 0;
 }

@@ -143,10 +143,13 @@ on_check_done (GObject *source, GAsyncResult *res, gpointer user_data)
       "binds to its parent process: see \"Calling it with busctl\" in microvm-helperd(8)), or ask "
       "an administrator for a polkit rule",
       check->action_id);
+  /* Not only a wrong password: KDE's agent closed with Escape reports no
+   * dismissal either (checked with polkit-kde-agent-1 5.27), so the
+   * sentence must fit both. */
   else
     return_not_authorized (task,
-                           "not authorized: authentication for %s failed (wrong password?); "
-                           "try again",
+                           "not authorized: authentication for %s did not succeed (a wrong "
+                           "password, or the prompt was closed); try again",
                            check->action_id);
 }
 

@@ -74,6 +74,9 @@ stdenv.mkDerivation {
   mesonFlags = [
     (lib.mesonBool "tests" false)
     (lib.mesonEnable "man" true)
+    # The GTK app is a package of its own (as microvm-desktop on Debian),
+    # so that the helper and the CLI never pull in GTK.
+    (lib.mesonEnable "desktop" false)
     # A newer compiler's new warning must not break a released version.
     (lib.mesonBool "werror" false)
     # The administrator's configuration, not one in the store.

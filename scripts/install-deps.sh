@@ -14,6 +14,7 @@ build_packages=(
     libnl-3-dev libnl-route-3-dev libpci-dev libcap-ng-dev
     libjson-glib-dev
     xsltproc docbook-xsl docbook-xml bash-completion
+    libgtk-4-dev libadwaita-1-dev
 )
 # What the sandboxed tests start for real: the bus, polkitd, iproute2 for
 # veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
@@ -22,11 +23,14 @@ build_packages=(
 # (nix-instantiate) parses and evaluates the Nix files (flake, package,
 # NixOS module) as far as that works without nixpkgs.
 # binutils' nm for the import-circle check (tests/check-imports.py).
+# appstream (appstreamcli) and desktop-file-utils validate the desktop
+# app's metainfo and .desktop file.
 test_packages=(
     dbus-daemon polkitd iproute2 util-linux procps clang-format binutils
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
     zsh fish nix-bin
+    appstream desktop-file-utils
 )
 # The demo microVM (examples/demo): qemu runs it (qemu-system-x86 brings
 # qemu-system-common with the C virtiofsd and qemu-system-data with the
@@ -52,9 +56,15 @@ fuzz_packages=(
 # packages installed for the system suite (tests/system), with the demo
 # packages (qemu, socat, cpio, kmod) for the demo VMs it runs there;
 # libpam-systemd makes a PAM login session a logind session on seat0.
+# The system suite's desktop cases (tests/system/desktop.sh): an X server
+# (xvfb), the desktops' real polkit agents (policykit-1-gnome,
+# polkit-kde-agent-1), xdotool to answer their dialogs, imagemagick's
+# `import` for the screenshots, AT-SPI (at-spi2-core, python3-pyatspi) to
+# read the dialogs' and the app's text and press its buttons.
 package_packages=(
     build-essential dpkg-dev debhelper lintian man-db dbus
     systemd-container libpam-systemd "${demo_packages[@]}"
+    xvfb xdotool imagemagick policykit-1-gnome polkit-kde-agent-1 at-spi2-core python3-pyatspi
 )
 
 want=${1:-all}

@@ -92,7 +92,8 @@ echo "built in $((SECONDS - build_started)) s (log: $out/build.log)"
 if grep -n 'warning:' "$out/build.log" >&2; then
     die "the package build printed the warnings above"
 fi
-debs=("$out/microvm-helper_${version}_$arch.deb" "$out/microvm-user_${version}_$arch.deb")
+debs=("$out/microvm-helper_${version}_$arch.deb" "$out/microvm-user_${version}_$arch.deb"
+    "$out/microvm-desktop_${version}_$arch.deb")
 changes=$out/microvm-helper_${version}_$arch.changes
 for f in "${debs[@]}" "$changes"; do [[ -f "$f" ]] || die "dpkg-buildpackage did not make $f"; done
 
@@ -101,6 +102,14 @@ for deb in "${debs[@]}"; do
     echo "--- $(basename "$deb")"
     dpkg-deb -f "$deb" Package Version Architecture Depends Recommends Suggests
     dpkg-deb -c "$deb" | tee "$out/$(dpkg-deb -f "$deb" Package).files"
+done
+
+# Only microvm-desktop may bring GTK: the helper and the CLI stay small
+# enough for a server.
+for deb in "${debs[@]:0:2}"; do
+    if dpkg-deb -f "$deb" Depends Recommends | grep -Ei 'libgtk|libadwaita'; then
+        die "$(basename "$deb") depends on GTK or libadwaita (only microvm-desktop may)"
+    fi
 done
 
 step "lintian"
@@ -196,7 +205,10 @@ system_seconds=0
 if [[ $status -eq 0 ]]; then
     step "system suite: the packages under the real systemd (tests/system)"
     system_started=$SECONDS
-    tests/system/run-suite.sh --runners "$cache/system" "${debs[@]}" || system_status=$?
+    # The desktop cases' screenshots and dialog texts: build-deb/system-artifacts/desktop.
+    rm -rf "$out/system-artifacts"
+    tests/system/run-suite.sh --runners "$cache/system" --artifacts "$out/system-artifacts" \
+        "${debs[@]}" || system_status=$?
     system_seconds=$((SECONDS - system_started))
 fi
 

@@ -115,7 +115,8 @@ scripts/install-deps.sh all
 
 # Test builds have the fault points the fault-injection tests use; the
 # installed builds of distributions leave them out (the default).
-test_options=(-Dfault_injection=true)
+# The desktop app is built and tested too (it is optional elsewhere).
+test_options=(-Dfault_injection=true -Ddesktop=enabled)
 asan_options=("${test_options[@]}" -Db_sanitize=address,undefined -Db_lundef=false)
 
 step "build"

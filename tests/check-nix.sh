@@ -135,6 +135,9 @@ needed = set()
 for build in root.glob("**/meson.build"):
     if build.parts[len(root.parts)] in ("tests", "bench", "fuzz") or build.parts[len(root.parts)].startswith("build"):
         continue
+    # The desktop app is built only where the package asks for it.
+    if build.parts[len(root.parts)] == "desktop" and "-Ddesktop=disabled" in package["mesonFlags"]:
+        continue
     for name in re.findall(r"dependency\('([^']+)'", build.read_text()):
         if name in optional:
             continue

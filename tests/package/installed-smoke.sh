@@ -4,7 +4,7 @@
 # with the machine's own bus configuration, the real polkitd, test users),
 # which scripts/package-test.sh starts in a throw-away root: installing
 # here changes nothing on the machine.
-#   installed-smoke.sh microvm-helper_*.deb microvm-user_*.deb
+#   installed-smoke.sh microvm-helper_*.deb microvm-user_*.deb microvm-desktop_*.deb
 # Checks: dpkg installs them with their maintainer scripts while a bus
 # runs; nothing is started or enabled; the bus activates
 # /usr/libexec/microvm-helperd from the installed activation file; polkitd
@@ -44,6 +44,11 @@ installed_paths=(
     /usr/share/zsh/vendor-completions/_microvm-user
     /usr/share/fish/vendor_completions.d/microvm-user.fish
     /usr/lib/sysusers.d/microvm-helper.conf
+    /usr/bin/microvms
+    /usr/share/applications/org.microvm.MicroVMs.desktop
+    /usr/share/icons/hicolor/scalable/apps/org.microvm.MicroVMs.svg
+    /usr/share/metainfo/org.microvm.MicroVMs.metainfo.xml
+    /usr/share/man/man1/microvms.1.gz
 )
 
 as_user() { # as_user NAME COMMAND...: the test users of mh-sandbox
@@ -69,14 +74,14 @@ helper_running() { pgrep -x microvm-helperd >/dev/null; }
 # --- install, with the bus and polkitd already running
 helper_running && die "a microvm-helperd runs before the packages are installed"
 dpkg -i "$@" >"$sb/dpkg-install.log" 2>&1 || { cat "$sb/dpkg-install.log" >&2; die "dpkg -i failed"; }
-for p in microvm-helper microvm-user; do
+for p in microvm-helper microvm-user microvm-desktop; do
     status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p")
     [[ "$status" == "ii " ]] || die "$p is '$status' after dpkg -i, not installed (ii)"
 done
 for f in "${installed_paths[@]}"; do
     [[ -f "$f" ]] || die "$f is missing after installing the packages"
 done
-ok "dpkg -i installed both packages with their maintainer scripts"
+ok "dpkg -i installed the packages with their maintainer scripts"
 
 # Installing must start and enable nothing: the bus starts the helper.
 helper_running && die "installing the packages started microvm-helperd"
@@ -159,7 +164,7 @@ ok "microvm-user inspect on a generated runner"
 
 # --- documentation, completion, units
 for page in /usr/share/man/man1/microvm-user.1.gz /usr/share/man/man8/microvm-helperd.8.gz \
-    /usr/share/man/man5/microvm-helper.conf.5.gz; do
+    /usr/share/man/man5/microvm-helper.conf.5.gz /usr/share/man/man1/microvms.1.gz; do
     title=$(basename "$page" .gz)
     title=${title%.*}
     rendered=$(MANWIDTH=80 MAN_DISABLE_SECCOMP=1 man --warnings -P cat -l "$page" 2>"$sb/man.err") ||
@@ -177,6 +182,14 @@ as_user alice zsh -f -c 'autoload -Uz compinit && compinit -u -D && (( $+_comps[
 offered=$(as_user alice fish -c 'complete -C "microvm-user st"' | cut -f1 | sort | tr '\n' ' ')
 [[ "$offered" == "start status stop " ]] || die "fish completes 'microvm-user st' with '$offered'"
 ok "the bash, zsh and fish completions load from their installed places"
+
+# The desktop app runs from its installed place (no display needed for
+# --version), and its metadata is what software centres accept.
+[[ "$(as_user alice microvms --version)" == "microvms $(dpkg-query -W -f='${Version}' microvm-desktop | sed 's/-[^-]*$//')" ]] ||
+    die "the installed microvms does not print its version"
+appstreamcli validate --no-net /usr/share/metainfo/org.microvm.MicroVMs.metainfo.xml >/dev/null ||
+    die "the installed AppStream metainfo does not validate"
+ok "the installed desktop app runs and its metainfo validates"
 
 # The group the example rules name: dpkg ran systemd-sysusers for it (the
 # sandbox's group file has it already, so check the call), and the
@@ -196,12 +209,12 @@ units=$(systemd-analyze verify --man=no /lib/systemd/system/microvm-helperd.serv
 ok "the installed system unit verifies"
 
 # --- removal: files gone, the bus forgets the service
-dpkg --purge microvm-user microvm-helper >"$sb/dpkg-purge.log" 2>&1 ||
+dpkg --purge microvm-desktop microvm-user microvm-helper >"$sb/dpkg-purge.log" 2>&1 ||
     { cat "$sb/dpkg-purge.log" >&2; die "dpkg --purge failed"; }
 for f in "${installed_paths[@]}"; do
     [[ ! -e "$f" ]] || die "$f is still there after purging the packages"
 done
-[[ -z "$(dpkg-query -W -f='${db:Status-Abbrev}' microvm-helper microvm-user 2>/dev/null | tr -d ' n')" ]] ||
+[[ -z "$(dpkg-query -W -f='${db:Status-Abbrev}' microvm-helper microvm-user microvm-desktop 2>/dev/null | tr -d ' n')" ]] ||
     die "dpkg still records the packages after the purge"
 gone=$(helper_call alice ListTaps 2>&1) && die "the helper still answers after the purge: $gone"
 ok "purged; the bus no longer lets alice reach $bus_name ($gone)"

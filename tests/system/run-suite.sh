@@ -5,9 +5,12 @@
 # runs every case in tests/system/cases/ inside it, in the order of their
 # names, stopping at the first failure:
 #
-#   tests/system/run-suite.sh --runners DIR [--only REGEX] DEB...
+#   tests/system/run-suite.sh --runners DIR [--only REGEX] [--artifacts DIR] DEB...
 #
 # --only runs 10-install and the cases whose names match (while writing one).
+# --artifacts DIR (created if missing) is bound read-write at
+# /srv/mh-artifacts: what cases keep for people to look at (the desktop
+# cases' screenshots and dialog texts, in DIR/desktop).
 # DIR holds the demo runners (examples/demo/build-runner.sh --name demo and
 # --name demo2); it is bound read-only at the same path in the container.  The .debs are
 # copied into the container, where the first case installs them.
@@ -44,16 +47,24 @@ fi
 
 runners=""
 only=""
+artifacts=""
 debs=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runners) runners=$2; shift 2 ;;
         --only) only=$2; shift 2 ;;
+        --artifacts) artifacts=$2; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) debs+=("$(realpath "$1")"); shift ;;
     esac
 done
-[[ -n "$runners" && -d "$runners" ]] || die "usage: run-suite.sh --runners DIR DEB..."
+[[ -n "$runners" && -d "$runners" ]] || die "usage: run-suite.sh --runners DIR [--artifacts DIR] DEB..."
+if [[ -z "$artifacts" ]]; then
+    artifacts=$(mktemp -d /tmp/mh-system-artifacts.XXXXXX)
+    say "no --artifacts: the cases' artifacts go to $artifacts"
+fi
+mkdir -p "$artifacts"
+artifacts=$(realpath "$artifacts")
 [[ ${#debs[@]} -gt 0 ]] || die "give the .deb files to install"
 runners=$(realpath "$runners")
 for deb in "${debs[@]}"; do [[ -f "$deb" ]] || die "$deb does not exist"; done
@@ -75,7 +86,7 @@ suite=$root/var/lib/mh-system
 rm -rf "$suite"
 mkdir -p "$suite/debs" "$suite/cases" "$suite/logs"
 cp "${debs[@]}" "$suite/debs/"
-cp "$here/lib.sh" "$suite/"
+cp "$here/lib.sh" "$here/desktop.sh" "$here/atspi.py" "$suite/"
 cp "$here"/cases/*.sh "$suite/cases/"
 echo "overlay of / on tmpfs, booted by tests/system/run-suite.sh" >"$suite/container-marker"
 # The runners keep their path: like Nix store paths, they name their own
@@ -128,7 +139,8 @@ trap 'exit 130' INT TERM
 # --- boot
 console=$base/console.log
 systemd-nspawn -D "$root" -b --private-network --register=no --keep-unit --console=passive \
-    --bind-ro="$runners" -M mh-system >"$console" 2>&1 &
+    --bind-ro="$runners" --bind="$artifacts:/srv/mh-artifacts" \
+    -M mh-system >"$console" 2>&1 &
 nspawn_pid=$!
 
 # The container's init: the descendant of nspawn that is PID 1 of its own
