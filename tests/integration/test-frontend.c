@@ -721,6 +721,7 @@ test_install_start_status_stop (void)
   /* Without a user manager, logs shows the background run's console. */
   g_assert_cmpint (
     mh_test_run_as ("alice", &logs, (const char *const[]){ binary, "logs", "web", NULL }), ==, 0);
+  g_clear_pointer (&console_text, g_free);
   g_assert_true (g_file_get_contents (console, &console_text, NULL, NULL));
   g_assert_cmpstr (logs, ==, console_text);
   /* `run --name` without a runner (what microvm@.service runs) needs an
