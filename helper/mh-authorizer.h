@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 #define MH_ACTION_MANAGE_TAPS "org.microvm.helper.manage-taps"
 #define MH_ACTION_BIND_PCI "org.microvm.helper.bind-pci"
 #define MH_ACTION_MANAGE_ALL "org.microvm.helper.manage-all"
+/* Taps on a bridge (and later macvtaps): a network the administrator
+ * owns.  Covers the plain taps of the same call. */
+#define MH_ACTION_ATTACH_NETWORK "org.microvm.helper.attach-network"
 
 typedef struct _MhAuthorizer MhAuthorizer;
 

@@ -15,6 +15,7 @@ static const struct {
 } known_keys[] = {
   { "Taps", { "MaxPerUser", "MaxTotal", "AllowedNames", "HostIPv6", NULL } },
   { "PCI", { "Allow", "Deny", "MaxMemlock", NULL } },
+  { "Network", { "AllowedBridges", NULL } },
 };
 
 MhConfig *
@@ -27,6 +28,8 @@ mh_config_new_default (void)
   config->max_taps_total = MH_CONFIG_DEFAULT_MAX_TAPS_TOTAL;
   config->max_memlock = MH_CONFIG_DEFAULT_MAX_MEMLOCK;
   config->allowed_tap_specs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  config->allowed_bridge_specs =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
   return config;
 }
 
@@ -40,6 +43,8 @@ mh_config_free (MhConfig *config)
   g_ptr_array_unref (config->allowed_tap_specs);
   g_strfreev (config->pci_allow);
   g_strfreev (config->pci_deny);
+  g_strfreev (config->allowed_bridges);
+  g_ptr_array_unref (config->allowed_bridge_specs);
   g_free (config);
 }
 
@@ -76,7 +81,8 @@ check_known_keys (GKeyFile *file, const char *origin, GError **error)
         {
           g_autofree char *quoted = mh_quote_untrusted (groups[g], 40);
           return config_error (error, origin,
-                               "unknown group [%s]; this version knows [Taps] and [PCI]", quoted);
+                               "unknown group [%s]; this version knows [Taps], [PCI] and [Network]",
+                               quoted);
         }
 
       keys = g_key_file_get_keys (file, groups[g], NULL, NULL);
@@ -200,21 +206,25 @@ read_pci_list (GKeyFile *file, const char *key, GStrv *out, const char *origin, 
   return TRUE;
 }
 
+/* A list of interface names or glob patterns (vm-*, br-lan?), kept as
+ * written in *@out and compiled into @specs.  A missing key leaves *@out
+ * NULL; the caller says what that means. */
 static gboolean
-read_name_patterns (GKeyFile *file, MhConfig *config, const char *origin, GError **error)
+read_name_patterns (GKeyFile *file, const char *group, const char *key, const char *example,
+                    GStrv *out, GPtrArray *specs, const char *origin, GError **error)
 {
   g_auto (GStrv) patterns = NULL;
   g_autoptr (GStrvBuilder) kept = g_strv_builder_new ();
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_key_file_has_key (file, "Taps", "AllowedNames", NULL))
+  if (!g_key_file_has_key (file, group, key, NULL))
     return TRUE;
 
   /* A value GKeyFile cannot read (a bad escape, invalid UTF-8) is an
    * error: ignoring it would silently turn the key into "allow nothing". */
-  patterns = g_key_file_get_string_list (file, "Taps", "AllowedNames", NULL, &local_error);
+  patterns = g_key_file_get_string_list (file, group, key, NULL, &local_error);
   if (local_error != NULL)
-    return config_error (error, origin, "[Taps] AllowedNames: %s", local_error->message);
+    return config_error (error, origin, "[%s] %s: %s", group, key, local_error->message);
   for (gsize i = 0; patterns != NULL && patterns[i] != NULL; i++)
     {
       char *pattern = g_strstrip (patterns[i]);
@@ -224,16 +234,16 @@ read_name_patterns (GKeyFile *file, MhConfig *config, const char *origin, GError
       if (strlen (pattern) > 64 || strchr (pattern, '/') != NULL)
         {
           g_autofree char *quoted = mh_quote_untrusted (pattern, 40);
-          return config_error (error, origin,
-                               "[Taps] AllowedNames: %s is not a pattern such as vm-*", quoted);
+          return config_error (error, origin, "[%s] %s: %s is not a pattern such as %s", group, key,
+                               quoted, example);
         }
       g_strv_builder_add (kept, pattern);
-      g_ptr_array_add (config->allowed_tap_specs, g_pattern_spec_new (pattern));
+      g_ptr_array_add (specs, g_pattern_spec_new (pattern));
     }
 
-  /* An AllowedNames= that lists nothing allows nothing: the admin wrote the
-   * key, so an empty value must not fall back to "anything goes". */
-  config->allowed_tap_names = g_strv_builder_end (kept);
+  /* A key that lists nothing allows nothing: the admin wrote the key, so an
+   * empty value must not fall back to "anything goes". */
+  *out = g_strv_builder_end (kept);
   return TRUE;
 }
 
@@ -256,11 +266,14 @@ mh_config_parse (const char *text, gsize length, const char *origin, GError **er
     return NULL;
   if (!read_count (file, "Taps", "MaxPerUser", &config->max_taps_per_user, origin, error) ||
       !read_count (file, "Taps", "MaxTotal", &config->max_taps_total, origin, error) ||
-      !read_name_patterns (file, config, origin, error) ||
+      !read_name_patterns (file, "Taps", "AllowedNames", "vm-*", &config->allowed_tap_names,
+                           config->allowed_tap_specs, origin, error) ||
       !read_boolean (file, "Taps", "HostIPv6", &config->host_ipv6, origin, error) ||
       !read_pci_list (file, "Allow", &config->pci_allow, origin, error) ||
       !read_pci_list (file, "Deny", &config->pci_deny, origin, error) ||
-      !read_bytes (file, "PCI", "MaxMemlock", &config->max_memlock, origin, error))
+      !read_bytes (file, "PCI", "MaxMemlock", &config->max_memlock, origin, error) ||
+      !read_name_patterns (file, "Network", "AllowedBridges", "br0 or br-vm*",
+                           &config->allowed_bridges, config->allowed_bridge_specs, origin, error))
     return NULL;
 
   return g_steal_pointer (&config);
@@ -361,5 +374,31 @@ mh_config_check_pci_device (const MhConfig *config, const char *address, guint16
                  "not listed",
                  list[0] != '\0' ? list : "no device", config->path, address, ids);
   }
+  return FALSE;
+}
+
+gboolean
+mh_config_check_bridge (const MhConfig *config, const char *bridge, GError **error)
+{
+  g_autofree char *list = NULL;
+
+  if (config->allowed_bridges != NULL)
+    for (guint i = 0; i < config->allowed_bridge_specs->len; i++)
+      if (g_pattern_spec_match_string (config->allowed_bridge_specs->pdata[i], bridge))
+        return TRUE;
+
+  if (config->allowed_bridges == NULL || config->allowed_bridges[0] == NULL)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "the administrator allows no bridge for virtual machines; to allow %s, add "
+                   "it to AllowedBridges= in the [Network] group of %s",
+                   bridge, config->path);
+      return FALSE;
+    }
+  list = g_strjoinv (", ", config->allowed_bridges);
+  g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+               "the administrator allows only the bridges %s (AllowedBridges= in the [Network] "
+               "group of %s); %s is not one of them",
+               list, config->path, bridge);
   return FALSE;
 }

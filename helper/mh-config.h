@@ -32,6 +32,11 @@ typedef struct {
   GStrv pci_allow;
   GStrv pci_deny;
   guint64 max_memlock; /* [PCI] MaxMemlock, bytes; 0 = SetMemlockLimit refused */
+  /* [Network] AllowedBridges: names or glob patterns of the bridges a
+   * user's tap may be a port of.  NULL (no key) = none: a bridge is a
+   * network the administrator owns, so it is never open by default. */
+  GStrv allowed_bridges;
+  GPtrArray *allowed_bridge_specs; /* compiled GPatternSpec of the above */
 } MhConfig;
 
 MhConfig *mh_config_new_default (void);
@@ -54,6 +59,11 @@ gboolean mh_config_check_tap_name (const MhConfig *config, const char *name, GEr
  * entry (or the missing one) and the file. */
 gboolean mh_config_check_pci_device (const MhConfig *config, const char *address, guint16 vendor,
                                      guint16 device, GError **error);
+
+/* Whether the administrator lets a user's tap be a port of @bridge
+ * (AllowedBridges=).  If not, sets MH_ERROR_REFUSED naming the key and
+ * the file. */
+gboolean mh_config_check_bridge (const MhConfig *config, const char *bridge, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhConfig, mh_config_free)
 

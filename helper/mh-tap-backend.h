@@ -12,20 +12,35 @@ G_BEGIN_DECLS
 
 typedef struct {
   int ifindex;
-  gboolean is_tap; /* a tun-driver device in TAP mode */
-  gint64 owner;    /* TUNSETOWNER uid, -1 when none (only for is_tap) */
-  guint tun_flags; /* IFF_* flags as sysfs tun_flags shows them */
-  gboolean up;     /* IFF_UP */
+  gboolean is_tap;    /* a tun-driver device in TAP mode */
+  gint64 owner;       /* TUNSETOWNER uid, -1 when none (only for is_tap) */
+  guint tun_flags;    /* IFF_* flags as sysfs tun_flags shows them */
+  gboolean up;        /* IFF_UP */
+  gboolean is_bridge; /* link kind "bridge" */
+  guint mtu;
+  /* The bridge (or other master) it is a port of: index 0 and "" if none. */
+  int master_ifindex;
+  char master[16];
 } MhTapKernelInfo;
+
+/* What a new tap is made as, besides its name and owner. */
+typedef struct {
+  gboolean multi_queue;
+  gboolean vnet_hdr;
+  const char *bridge; /* made a port of this bridge; NULL: standalone */
+  guint mtu;          /* set before the link goes up; 0: the kernel's default */
+} MhTapSpec;
 
 typedef struct _MhTapBackend MhTapBackend;
 
 struct _MhTapBackend {
-  /* Creates a persistent TAP owned by @uid, cut off from the host's own
-   * network configuration (see mh-tap-kernel.c), link up; nothing is left
-   * behind on failure.  An existing name fails with MH_ERRNO_ERROR EBUSY. */
-  gboolean (*create) (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
-                      gboolean vnet_hdr, int *ifindex, GError **error);
+  /* Creates a persistent TAP owned by @uid, with the MTU and bridge of
+   * @spec, cut off from the host's own network configuration (see
+   * mh-tap-kernel.c), link up; nothing is left behind on failure.  An
+   * existing name fails with MH_ERRNO_ERROR EBUSY; a bridge that is gone
+   * with ENODEV. */
+  gboolean (*create) (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpec *spec,
+                      int *ifindex, GError **error);
   /* Any interface of that name; MH_ERRNO_ERROR ENODEV when there is none. */
   gboolean (*lookup) (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GError **error);
   /* Deletes by interface index; @name is only for messages.  ENODEV when

@@ -60,6 +60,10 @@ mh_tap_inventory_list_describe (gpointer kernel, gpointer data, GVariantBuilder 
   g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
   g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
   g_variant_dict_insert (&details, "up", "b", info.up);
+  g_variant_dict_insert (&details, "type", "s", "tap");
+  g_variant_dict_insert (&details, "mtu", "u", info.mtu);
+  if (info.master_ifindex > 0 && info.master[0] != '\0')
+    g_variant_dict_insert (&details, "bridge", "s", info.master);
   if (entry->release_error != NULL)
     g_variant_dict_insert (&details, "release_error", "s", entry->release_error);
   g_variant_builder_add (builder, "(si@a{sv})", entry->name, entry->ifindex,

@@ -96,28 +96,71 @@ route_socket_open (GError **error)
   return g_steal_pointer (&sock);
 }
 
+/* One RTM_NEWLINK change of the interface @name: what @change carries. */
 static gboolean
-link_set_up (struct nl_sock *sock, const char *name, int *ifindex, GError **error)
+link_apply (struct nl_sock *sock, const char *name, struct rtnl_link *change, const char *what,
+            int *ifindex, GError **error)
 {
   g_autoptr (RtnlLink) link = NULL;
-  g_autoptr (RtnlLink) change = NULL;
   int err;
 
   err = rtnl_link_get_kernel (sock, 0, name, &link);
   if (err < 0)
     return set_nl_error (error, err, "look up", name);
+  err = rtnl_link_change (sock, link, change, 0);
+  if (err < 0)
+    return set_nl_error (error, err, what, name);
+  if (ifindex != NULL)
+    *ifindex = rtnl_link_get_ifindex (link);
+  return TRUE;
+}
 
-  change = rtnl_link_alloc ();
+static gboolean
+link_set_up (struct nl_sock *sock, const char *name, int *ifindex, GError **error)
+{
+  g_autoptr (RtnlLink) change = rtnl_link_alloc ();
+
   if (change == NULL)
     return mh_set_errno_error (error, ENOMEM, "set %s up", name);
   rtnl_link_set_flags (change, IFF_UP);
+  return link_apply (sock, name, change, "set link up on", ifindex, error);
+}
 
-  err = rtnl_link_change (sock, link, change, 0);
+static gboolean
+link_set_mtu (struct nl_sock *sock, const char *name, guint mtu, GError **error)
+{
+  g_autoptr (RtnlLink) change = rtnl_link_alloc ();
+  g_autofree char *what = g_strdup_printf ("set MTU %u on", mtu);
+
+  if (change == NULL)
+    return mh_set_errno_error (error, ENOMEM, "set the MTU of %s", name);
+  rtnl_link_set_mtu (change, mtu);
+  return link_apply (sock, name, change, what, NULL, error);
+}
+
+/* Makes @name a port of @bridge, after checking (by the index it will
+ * use) that @bridge still is a bridge: the service checked the name before
+ * polkit, but names can change hands since. */
+static gboolean
+link_set_bridge (struct nl_sock *sock, const char *name, const char *bridge, GError **error)
+{
+  g_autoptr (RtnlLink) master = NULL;
+  g_autoptr (RtnlLink) change = NULL;
+  g_autofree char *what = NULL;
+  int err;
+
+  err = rtnl_link_get_kernel (sock, 0, bridge, &master);
   if (err < 0)
-    return set_nl_error (error, err, "set link up on", name);
+    return set_nl_error (error, err, "look up bridge", bridge);
+  if (g_strcmp0 (rtnl_link_get_type (master), "bridge") != 0)
+    return mh_set_errno_error (error, EINVAL, "%s is not a bridge", bridge);
 
-  *ifindex = rtnl_link_get_ifindex (link);
-  return TRUE;
+  change = rtnl_link_alloc ();
+  if (change == NULL)
+    return mh_set_errno_error (error, ENOMEM, "add %s to %s", name, bridge);
+  rtnl_link_set_master (change, rtnl_link_get_ifindex (master));
+  what = g_strdup_printf ("make a port of bridge %s:", bridge);
+  return link_apply (sock, name, change, what, NULL, error);
 }
 
 /* Writes one per-interface sysctl.  The helper runs as uid 0 with
@@ -141,14 +184,30 @@ write_interface_sysctl (const char *family, const char *name, const char *key, c
  *  - IPv4: a new tap has no address and no route; proxy ARP and ICMP
  *    redirects are turned off for the tap (the admin's conf/all values
  *    still apply on top, as the kernel ORs them).
- * A kernel without IPv6 at all (ipv6.disable=1) has nothing to turn off. */
+ * A kernel without IPv6 at all (ipv6.disable=1) has nothing to turn off,
+ * and neither has a link whose MTU is below IPv6's minimum of 1280: the
+ * kernel keeps no IPv6 state for it (no conf/NAME directory) and brings
+ * it back, from conf/default, only if someone with CAP_NET_ADMIN raises
+ * the MTU, which the tap's user cannot. */
+#define IPV6_MIN_MTU 1280
+
 static gboolean
-isolate_from_host (const char *name, gboolean host_ipv6, GError **error)
+isolate_from_host (const char *name, gboolean host_ipv6, guint mtu, GError **error)
 {
   static const char *const ipv4_off[] = { "proxy_arp", "accept_redirects", "accept_source_route" };
   static const char *const ipv6_kept_off[] = { "accept_ra", "accept_redirects", "autoconf" };
+  gboolean ipv6_possible = mtu == 0 || mtu >= IPV6_MIN_MTU;
 
-  if (g_file_test ("/proc/sys/net/ipv6/conf", G_FILE_TEST_IS_DIR))
+  if (!ipv6_possible)
+    {
+      g_autofree char *dir = g_strdup_printf ("/proc/sys/net/ipv6/conf/%s", name);
+
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+        return mh_set_errno_error (error, EEXIST,
+                                   "%s has IPv6 state although its MTU %u is below %u", name, mtu,
+                                   IPV6_MIN_MTU);
+    }
+  else if (g_file_test ("/proc/sys/net/ipv6/conf", G_FILE_TEST_IS_DIR))
     {
       if (!host_ipv6)
         {
@@ -167,8 +226,8 @@ isolate_from_host (const char *name, gboolean host_ipv6, GError **error)
 }
 
 static gboolean
-kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
-               gboolean vnet_hdr, int *ifindex, GError **error)
+kernel_create (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpec *spec,
+               int *ifindex, GError **error)
 {
   g_autoptr (NlSock) sock = NULL;
   g_autofree char *what = NULL;
@@ -191,9 +250,9 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi
   memcpy (ifr.ifr_name, name, strlen (name));
   /* ifr_flags is a short; IFF_TUN_EXCL is its top bit. */
   ifr.ifr_flags = (short) (IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL);
-  if (vnet_hdr)
+  if (spec->vnet_hdr)
     ifr.ifr_flags |= IFF_VNET_HDR;
-  if (multi_queue)
+  if (spec->multi_queue)
     ifr.ifr_flags |= IFF_MULTI_QUEUE;
 
   what = g_strdup_printf ("TUNSETIFF %s", name);
@@ -216,7 +275,17 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi
     goto out;
 
   mh_fault_point ("tap-create-owner");
-  if (!isolate_from_host (name, ((KernelBackend *) self)->host_ipv6, error))
+  /* MTU and bridge while the fd still holds the device: a failure or a
+   * crash until TUNSETPERSIST takes the port away with the device.  The
+   * MTU comes first, so the port joins the bridge with the bridge's MTU
+   * already and the bridge never adjusts its own to a new port. */
+  if (spec->mtu != 0 && !link_set_mtu (sock, name, spec->mtu, error))
+    goto out;
+  mh_fault_point ("tap-create-mtu");
+  if (spec->bridge != NULL && !link_set_bridge (sock, name, spec->bridge, error))
+    goto out;
+  mh_fault_point ("tap-create-master");
+  if (!isolate_from_host (name, ((KernelBackend *) self)->host_ipv6, spec->mtu, error))
     goto out;
   mh_fault_point ("tap-create-isolated");
   if (!link_set_up (sock, name, ifindex, error))
@@ -267,6 +336,17 @@ read_tun_attributes (const char *name, MhTapKernelInfo *info, gint64 *sysfs_ifin
   return mh_read_attribute_int64 (index_path, sysfs_ifindex, error);
 }
 
+/* The name of interface @ifindex, "" when it is gone. */
+static void
+master_name (struct nl_sock *sock, int ifindex, char *out, gsize size)
+{
+  g_autoptr (RtnlLink) link = NULL;
+
+  out[0] = '\0';
+  if (rtnl_link_get_kernel (sock, ifindex, NULL, &link) >= 0 && rtnl_link_get_name (link) != NULL)
+    g_strlcpy (out, rtnl_link_get_name (link), size);
+}
+
 static gboolean
 kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GError **error)
 {
@@ -292,6 +372,11 @@ kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GErr
       memset (info, 0, sizeof *info);
       info->ifindex = rtnl_link_get_ifindex (link);
       info->up = (rtnl_link_get_flags (link) & IFF_UP) != 0;
+      info->mtu = rtnl_link_get_mtu (link);
+      info->is_bridge = g_strcmp0 (rtnl_link_get_type (link), "bridge") == 0;
+      info->master_ifindex = rtnl_link_get_master (link);
+      if (info->master_ifindex > 0)
+        master_name (sock, info->master_ifindex, info->master, sizeof info->master);
 
       if (!read_tun_attributes (name, info, &sysfs_ifindex, &local_error))
         {

@@ -1,5 +1,7 @@
 #include "mh-tap-methods.h"
 
+#include <string.h>
+
 #include "mh-error.h"
 #include "mh-i18n.h"
 #include "mh-ifname.h"
@@ -9,6 +11,7 @@ static gboolean
 prepare_requests (MhCall *call, GPtrArray *requests, GError **error)
 {
   g_autofree char *names = mh_tap_request_join_names (requests, " ");
+  g_autofree char *bridges = mh_tap_request_join_bridges (requests, " ");
 
   call->object = g_strdup (names);
   call->request = requests;
@@ -22,7 +25,40 @@ prepare_requests (MhCall *call, GPtrArray *requests, GError **error)
   mh_call_add_detail (call, "interfaces", names);
   if (requests->len == 1)
     mh_call_add_detail (call, "interface", names);
-  else
+  if (bridges != NULL)
+    {
+      g_autoptr (GString) bridged = g_string_new (NULL);
+      gboolean several = strchr (bridges, ' ') != NULL;
+      const char *message;
+
+      for (guint i = 0; i < requests->len; i++)
+        {
+          const MhTapRequest *request = requests->pdata[i];
+
+          if (request->bridge != NULL)
+            g_string_append_printf (bridged, "%s%s", bridged->len > 0 ? " " : "", request->name);
+        }
+      /* One check for the whole call, against the stricter question: the
+       * plain taps of the batch ride along, so a VM still asks once. */
+      call->action_id = MH_ACTION_ATTACH_NETWORK;
+      mh_call_add_detail (call, "bridges", bridges);
+      mh_call_add_detail (call, "bridged", bridged->str);
+      if (strcmp (bridged->str, names) != 0)
+        message = several ? N_ ("Authentication is required to create the network interfaces "
+                                "$(interfaces) for a virtual machine and connect $(bridged) to "
+                                "the bridges $(bridges)")
+                          : N_ ("Authentication is required to create the network interfaces "
+                                "$(interfaces) for a virtual machine and connect $(bridged) to "
+                                "the bridge $(bridges)");
+      else
+        message = several ? N_ ("Authentication is required to connect $(interfaces) of a "
+                                "virtual machine to the bridges $(bridges)")
+                          : N_ ("Authentication is required to connect $(interfaces) of a "
+                                "virtual machine to the bridge $(bridges)");
+      mh_call_add_detail (call, "polkit.message", message);
+      return TRUE;
+    }
+  if (requests->len > 1)
     mh_call_add_detail (call, "polkit.message",
                         N_ ("Authentication is required to create the network interfaces "
                             "$(interfaces) for a virtual machine"));

@@ -29,6 +29,7 @@ mh_tap_record_free (MhTapRecord *record)
   if (record == NULL)
     return;
   mh_leased_record_clear (record);
+  g_free (record->bridge);
   g_free (record->release_error);
   g_free (record);
 }
@@ -42,7 +43,8 @@ parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *o
   g_autofree char *state = NULL;
   g_autofree char *lease = NULL;
   g_autofree char *lease_bus = NULL;
-  gint64 uid, ifindex;
+  g_autofree char *bridge = NULL;
+  gint64 uid, ifindex, mtu = 0;
 
   name = g_key_file_get_string (file, group, "name", NULL);
   if (name == NULL || !mh_ifname_validate (name, NULL))
@@ -73,6 +75,19 @@ parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *o
   record->vnet_hdr = g_key_file_get_boolean (file, group, "vnet_hdr", &local_error);
   if (local_error != NULL)
     return mh_registry_corrupt (error, origin, group, "missing or invalid vnet_hdr");
+
+  /* Written only for what has them: files of older versions have neither. */
+  bridge = g_key_file_get_string (file, group, "bridge", NULL);
+  if (bridge != NULL && !mh_ifname_validate (bridge, NULL))
+    return mh_registry_corrupt (error, origin, group, "invalid bridge");
+  record->bridge = g_steal_pointer (&bridge);
+  if (g_key_file_has_key (file, group, "mtu", NULL))
+    {
+      mtu = g_key_file_get_int64 (file, group, "mtu", &local_error);
+      if (local_error != NULL || mtu < 0 || mtu > G_MAXUINT32)
+        return mh_registry_corrupt (error, origin, group, "invalid mtu");
+      record->mtu = (guint) mtu;
+    }
 
   if (!mh_registry_read_lease (file, group, origin, &lease, &lease_bus, error))
     return FALSE;
@@ -134,6 +149,10 @@ to_data (GPtrArray *all, gsize *length)
         out, "uid=%u\nifindex=%d\nstate=%s\nmulti_queue=%s\nvnet_hdr=%s\n", record->uid,
         record->ifindex, record->state == MH_TAP_STATE_READY ? "ready" : "creating",
         record->multi_queue ? "true" : "false", record->vnet_hdr ? "true" : "false");
+      if (record->bridge != NULL)
+        append_value (out, "bridge", record->bridge);
+      if (record->mtu != 0)
+        g_string_append_printf (out, "mtu=%u\n", record->mtu);
       if (record->lease_name != NULL)
         {
           append_value (out, "lease", record->lease_name);

@@ -20,6 +20,8 @@ typedef struct {
   int ifindex;
   gboolean multi_queue;
   gboolean vnet_hdr;
+  char *bridge; /* the bridge it was made a port of, NULL: standalone */
+  guint mtu;    /* the MTU it was made with, 0: the kernel's default */
 
   /* In memory only. */
   char *release_error; /* why the last release failed, NULL if none did */

@@ -9,18 +9,27 @@ typedef enum {
   OPTION_MULTI_QUEUE,
   OPTION_VNET_HDR,
   OPTION_RELEASE_ON_DISCONNECT,
-  OPTION_NOT_YET, /* documented as "later" in the design: say so clearly */
+  OPTION_TYPE,
+  OPTION_BRIDGE,
+  OPTION_MTU,
+  OPTION_NOT_YET, /* in the design, not in this version: say so clearly */
 } OptionId;
 
 static const struct {
   const char *key;
   OptionId id;
+  const char *type; /* its D-Bus type */
+  const char *type_name;
 } tap_options[] = {
-  { "multi_queue", OPTION_MULTI_QUEUE },
-  { "vnet_hdr", OPTION_VNET_HDR },
-  { "release_on_disconnect", OPTION_RELEASE_ON_DISCONNECT },
-  { "bridge", OPTION_NOT_YET },
-  { "mtu", OPTION_NOT_YET },
+  { "multi_queue", OPTION_MULTI_QUEUE, "b", "a boolean" },
+  { "vnet_hdr", OPTION_VNET_HDR, "b", "a boolean" },
+  { "release_on_disconnect", OPTION_RELEASE_ON_DISCONNECT, "b", "a boolean" },
+  { "type", OPTION_TYPE, "s", "a string" },
+  { "bridge", OPTION_BRIDGE, "s", "a string" },
+  { "mtu", OPTION_MTU, "u", "an unsigned 32-bit number" },
+  { "link", OPTION_NOT_YET, "s", "a string" },
+  { "mode", OPTION_NOT_YET, "s", "a string" },
+  { "mac", OPTION_NOT_YET, "s", "a string" },
 };
 
 void
@@ -29,6 +38,7 @@ mh_tap_request_free (MhTapRequest *request)
   if (request == NULL)
     return;
   g_free (request->name);
+  g_free (request->bridge);
   g_free (request);
 }
 
@@ -36,40 +46,37 @@ static gboolean
 apply_option (MhTapRequest *request, const char *key, GVariant *value, GError **error)
 {
   g_autofree char *quoted_key = NULL;
-  OptionId id = OPTION_NOT_YET;
-  gboolean known = FALSE;
+  gssize found = -1;
 
   for (gsize i = 0; i < G_N_ELEMENTS (tap_options); i++)
     if (strcmp (tap_options[i].key, key) == 0)
-      {
-        id = tap_options[i].id;
-        known = TRUE;
-      }
+      found = (gssize) i;
 
   quoted_key = mh_quote_untrusted (key, 40);
-  if (!known)
+  if (found < 0)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
-                   "unknown option %s; known options: multi_queue, vnet_hdr, "
-                   "release_on_disconnect",
+                   "unknown option %s; known options: type, multi_queue, vnet_hdr, "
+                   "release_on_disconnect, bridge, mtu",
                    quoted_key);
       return FALSE;
     }
-  if (id == OPTION_NOT_YET)
+  if (tap_options[found].id == OPTION_NOT_YET)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
                    "option %s is not supported by this version of microvm-helperd", quoted_key);
       return FALSE;
     }
-  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE (tap_options[found].type)))
     {
       g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
-                   "option %s must be a boolean (D-Bus type 'b'), not '%s'", key,
+                   "option %s must be %s (D-Bus type '%s'), not '%s'", key,
+                   tap_options[found].type_name, tap_options[found].type,
                    g_variant_get_type_string (value));
       return FALSE;
     }
 
-  switch (id)
+  switch (tap_options[found].id)
     {
     case OPTION_MULTI_QUEUE:
       request->multi_queue = g_variant_get_boolean (value);
@@ -79,6 +86,45 @@ apply_option (MhTapRequest *request, const char *key, GVariant *value, GError **
       break;
     case OPTION_RELEASE_ON_DISCONNECT:
       request->release_on_disconnect = g_variant_get_boolean (value);
+      break;
+    case OPTION_TYPE:
+      {
+        const char *type = g_variant_get_string (value, NULL);
+
+        if (strcmp (type, "tap") == 0)
+          break;
+        {
+          g_autofree char *quoted = mh_quote_untrusted (type, 40);
+          g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                       "type %s is not supported by this version of microvm-helperd; it "
+                       "makes type \"tap\"",
+                       quoted);
+        }
+        return FALSE;
+      }
+    case OPTION_BRIDGE:
+      {
+        g_autoptr (GError) local_error = NULL;
+        const char *bridge = g_variant_get_string (value, NULL);
+
+        if (!mh_ifname_validate (bridge, &local_error))
+          {
+            g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT, "option bridge: %s",
+                         local_error->message);
+            return FALSE;
+          }
+        request->bridge = g_strdup (bridge);
+        break;
+      }
+    case OPTION_MTU:
+      request->mtu = g_variant_get_uint32 (value);
+      if (request->mtu < MH_TAP_MTU_MIN || request->mtu > MH_TAP_MTU_MAX)
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                       "option mtu: %u is outside %u..%u", request->mtu, MH_TAP_MTU_MIN,
+                       MH_TAP_MTU_MAX);
+          return FALSE;
+        }
       break;
     case OPTION_NOT_YET:
     default:
@@ -124,6 +170,14 @@ mh_tap_request_parse (const char *name, GVariant *options, GError **error)
         }
     }
 
+  /* Checked once every option is read: the bound depends on the type. */
+  if (request->mtu > MH_TAP_MTU_MAX_TAP)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                   "option mtu: %u is more than a tap's largest MTU, %u", request->mtu,
+                   MH_TAP_MTU_MAX_TAP);
+      return NULL;
+    }
   return g_steal_pointer (&request);
 }
 
@@ -185,4 +239,23 @@ mh_tap_request_join_names (GPtrArray *requests, const char *separator)
       g_string_append (out, request->name);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
+mh_tap_request_join_bridges (GPtrArray *requests, const char *separator)
+{
+  g_autoptr (GPtrArray) seen = g_ptr_array_new ();
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const MhTapRequest *request = requests->pdata[i];
+
+      if (request->bridge != NULL &&
+          !g_ptr_array_find_with_equal_func (seen, request->bridge, g_str_equal, NULL))
+        g_ptr_array_add (seen, request->bridge);
+    }
+  if (seen->len == 0)
+    return NULL;
+  g_ptr_array_add (seen, NULL);
+  return g_strjoinv (separator, (char **) seen->pdata);
 }

@@ -7,8 +7,18 @@
 
 G_BEGIN_DECLS
 
+/* The MTU bounds of the contract: IPv4's minimum, and what the MTU
+ * attribute of a link can say. */
+#define MH_TAP_MTU_MIN 68
+#define MH_TAP_MTU_MAX 65535
+/* A tap's own largest MTU: the kernel's tun driver allows 65535 less the
+ * Ethernet header. */
+#define MH_TAP_MTU_MAX_TAP (65535 - 14)
+
 typedef struct {
   char *name;
+  char *bridge;                   /* a port of this bridge; NULL: standalone */
+  guint mtu;                      /* 0: the default (a bridge's own MTU) */
   gboolean multi_queue;           /* IFF_MULTI_QUEUE, default FALSE */
   gboolean vnet_hdr;              /* IFF_VNET_HDR, default TRUE */
   gboolean release_on_disconnect; /* delete when the caller's connection goes */
@@ -26,6 +36,10 @@ GPtrArray *mh_tap_request_parse_batch (GVariant *taps, GError **error);
 
 /* "vm-a vm-b vm-c": the names of a batch, for logs and polkit details. */
 char *mh_tap_request_join_names (GPtrArray *requests, const char *separator);
+
+/* "br0 br1": the distinct bridges a batch asks for, in request order;
+ * NULL when none does. */
+char *mh_tap_request_join_bridges (GPtrArray *requests, const char *separator);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhTapRequest, mh_tap_request_free)
 

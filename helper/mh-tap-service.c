@@ -59,6 +59,49 @@ mh_tap_service_new (const MhConfig *config, MhTapRegistry *registry, MhTapBacken
 /* ------------------------------------------------------------------ */
 /* Pre-authorization checks */
 
+/* @bridge exists and is a bridge, and a port of MTU @mtu (0: the
+ * default) would not change its MTU: the kernel lowers (or raises) a
+ * bridge's MTU to follow its ports unless an administrator set it, and a
+ * user's VM must not change the host's network.  *@bridge_mtu gets the
+ * bridge's MTU.  Called before polkit and again by the worker just
+ * before the kernel work. */
+static gboolean
+check_bridge (MhTapBackend *backend, const char *tap, const char *bridge, guint mtu,
+              guint *bridge_mtu, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  MhTapKernelInfo info;
+
+  if (!backend->lookup (backend, bridge, &info, &local_error))
+    {
+      if (g_error_matches (local_error, MH_ERRNO_ERROR, ENODEV))
+        g_set_error (error, MH_ERROR, MH_ERROR_NOT_FOUND,
+                     "%s: the bridge %s does not exist; nothing was changed", tap, bridge);
+      else
+        g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: cannot inspect the bridge %s: %s", tap,
+                     bridge, local_error->message);
+      return FALSE;
+    }
+  if (!info.is_bridge)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "%s: %s is not a bridge%s; a tap can only be made a port of a bridge", tap,
+                   bridge, info.is_tap ? " (it is a tap)" : "");
+      return FALSE;
+    }
+  if (mtu != 0 && mtu != info.mtu)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "%s: MTU %u differs from the MTU %u of the bridge %s, which a port of "
+                   "another MTU could change for the whole host; leave mtu out or ask for %u",
+                   tap, mtu, info.mtu, bridge, info.mtu);
+      return FALSE;
+    }
+  if (bridge_mtu != NULL)
+    *bridge_mtu = info.mtu;
+  return TRUE;
+}
+
 gboolean
 mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requests,
                              GError **error)
@@ -74,6 +117,20 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
 
       if (!mh_config_check_tap_name (config, request->name, error))
         return FALSE;
+      if (request->bridge != NULL)
+        {
+          g_autoptr (GError) local_error = NULL;
+
+          if (!mh_config_check_bridge (config, request->bridge, &local_error))
+            {
+              g_set_error (error, MH_ERROR, MH_ERROR_REFUSED, "%s: %s", request->name,
+                           local_error->message);
+              return FALSE;
+            }
+          if (!check_bridge (mh_leased_service_get_kernel (service), request->name, request->bridge,
+                             request->mtu, NULL, error))
+            return FALSE;
+        }
 
       /* Another user's tap that its owner made non-persistent holds its
        * name no more. */
@@ -104,6 +161,19 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
                        "%s: your tap of that name exists with multi_queue %s; ask for the same "
                        "setting, or delete it first",
                        request->name, record->multi_queue ? "on" : "off");
+          return FALSE;
+        }
+      if (g_strcmp0 (record->bridge, request->bridge) != 0 ||
+          (request->mtu != 0 && request->mtu != record->mtu))
+        {
+          g_autofree char *mtu = g_strdup_printf ("%u", record->mtu);
+
+          g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
+                       "%s: your tap of that name exists %s%s with MTU %s; ask for the same, "
+                       "or delete it first",
+                       request->name, record->bridge != NULL ? "on the bridge " : "standalone",
+                       record->bridge != NULL ? record->bridge : "",
+                       record->mtu != 0 ? mtu : "the default");
           return FALSE;
         }
     }
@@ -138,6 +208,8 @@ typedef enum {
 
 typedef struct {
   char *name;
+  char *bridge;
+  guint mtu; /* asked for; the worker fills in a bridge's */
   gboolean multi_queue;
   gboolean vnet_hdr;
   gboolean release_on_disconnect;
@@ -163,6 +235,7 @@ step_clear (gpointer data)
   Step *step = data;
 
   g_free (step->name);
+  g_free (step->bridge);
 }
 
 static void
@@ -179,9 +252,15 @@ static gboolean
 kernel_create_step (CreateJob *job, Step *step, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
+  MhTapSpec spec = {
+    .multi_queue = step->multi_queue,
+    .vnet_hdr = step->vnet_hdr,
+    .bridge = step->bridge,
+    .mtu = step->mtu,
+  };
 
-  if (job->backend->create (job->backend, step->name, job->caller->uid, step->multi_queue,
-                            step->vnet_hdr, &step->ifindex, &local_error))
+  if (job->backend->create (job->backend, step->name, job->caller->uid, &spec, &step->ifindex,
+                            &local_error))
     {
       step->created = TRUE;
       return TRUE;
@@ -237,6 +316,21 @@ create_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   CreateJob *job = task_data;
   GError *error = NULL;
   guint i;
+
+  /* The bridges once more, now that polkit has answered, before any tap
+   * is made: a refusal then changes nothing at all.  A bridged tap
+   * without an MTU gets the bridge's. */
+  for (i = 0; i < job->steps->len; i++)
+    {
+      Step *step = &g_array_index (job->steps, Step, i);
+
+      if (step->bridge != NULL &&
+          !check_bridge (job->backend, step->name, step->bridge, step->mtu, &step->mtu, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
 
   for (i = 0; i < job->steps->len; i++)
     {
@@ -299,6 +393,7 @@ create_thread_done (GObject *source, GAsyncResult *result, gpointer user_data)
           record->state = MH_TAP_STATE_READY;
           record->ifindex = step->ifindex;
           record->vnet_hdr = step->vnet_hdr;
+          record->mtu = step->mtu;
         }
       if (step->recreated)
         {
@@ -396,6 +491,8 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
       Step step = { 0 };
 
       step.name = g_strdup (request->name);
+      step.bridge = g_strdup (request->bridge);
+      step.mtu = request->mtu;
       step.multi_queue = request->multi_queue;
       step.vnet_hdr = request->vnet_hdr;
       step.release_on_disconnect = request->release_on_disconnect;
@@ -412,6 +509,8 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
           record->state = MH_TAP_STATE_CREATING;
           record->multi_queue = request->multi_queue;
           record->vnet_hdr = request->vnet_hdr;
+          record->bridge = g_strdup (request->bridge);
+          record->mtu = request->mtu;
           if (request->release_on_disconnect)
             mh_tap_record_set_lease (record, caller->sender,
                                      mh_leases_get_bus_id (mh_leased_service_get_leases (service)));

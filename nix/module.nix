@@ -134,6 +134,7 @@ in
           Taps.MaxPerUser = 8;
           PCI.Allow = [ "8086:10d3" ];
           PCI.MaxMemlock = 17179869184;
+          Network.AllowedBridges = [ "br0" ];
         }
       '';
       type = types.submodule {
@@ -184,6 +185,18 @@ in
               type = types.nullOr types.ints.unsigned;
               default = null;
               description = "The highest locked-memory limit SetMemlockLimit may set, in bytes (helper default 0: refused).";
+            };
+          };
+          Network = {
+            AllowedBridges = mkOption {
+              type = types.nullOr (types.listOf types.str);
+              default = null;
+              example = [ "br0" "br-vm*" ];
+              description = ''
+                Bridges (names or glob patterns) a user's tap may be made a
+                port of, with polkit's `org.microvm.helper.attach-network`
+                deciding per call. null or [ ]: none (helper default).
+              '';
             };
           };
         };

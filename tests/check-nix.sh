@@ -164,7 +164,7 @@ expect("settings keys declared by the module (helper/mh-config.c knows %s)" % kn
        {g: sorted(k) for g, k in module["settingsKeys"].items()}, known)
 expect("module options", module["options"], [
     "enable: bool", "package: package", "polkit.pciGroup: nullOr str", "polkit.tapGroup: nullOr str",
-    "settings: submodule",
+    "settings: submodule", "settings.Network.AllowedBridges: nullOr listOf str",
     "settings.PCI.Allow: nullOr listOf str", "settings.PCI.Deny: nullOr listOf str",
     "settings.PCI.MaxMemlock: nullOr unsignedInt", "settings.Taps.AllowedNames: nullOr listOf str", "settings.Taps.HostIPv6: nullOr bool",
     "settings.Taps.MaxPerUser: nullOr unsignedInt", "settings.Taps.MaxTotal: nullOr unsignedInt",
@@ -179,7 +179,7 @@ expect("polkit rules", module["polkitRules"],
        '    if (action.id == "org.microvm.helper.manage-taps" && subject.isInGroup("microvm"))\n'
        '        return polkit.Result.YES;\n});\n')
 expect("helper.conf text", module["helperConf"]["text"],
-       "[PCI]\nAllow=\nMaxMemlock=1073741824\n\n[Taps]\nAllowedNames=vm-*\nHostIPv6=false\nMaxPerUser=4\n")
+       "[Network]\nAllowedBridges=br0\n\n[PCI]\nAllow=\nMaxMemlock=1073741824\n\n[Taps]\nAllowedNames=vm-*\nHostIPv6=false\nMaxPerUser=4\n")
 if "microvm-helperd --check-config" not in module["helperConf"]["script"]:
     problems.append("helper.conf is not checked with microvm-helperd --check-config at build time")
 expect("restartTriggers", module["restartTriggers"], ["microvm-helper.conf"])

@@ -88,6 +88,65 @@ test_create_killed (gconstpointer data)
   assert_consistent (alice, "vm-f", FALSE);
 }
 
+/* A tap on a bridge passes two more points, between the owner and the
+ * isolation: its MTU and its master.  Killed anywhere before
+ * TUNSETPERSIST, the port goes with the device and the bridge is as it
+ * was; after it, the tap is adopted as a port of the bridge. */
+static const struct {
+  const char *point;
+  gboolean tap_survives;
+} bridged_points[] = {
+  { "tap-create-owner", FALSE },    { "tap-create-mtu", FALSE }, { "tap-create-master", FALSE },
+  { "tap-create-isolated", FALSE }, { "tap-create-up", FALSE },  { "tap-create-persist", TRUE },
+};
+
+static char *
+bridge_ports (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/sys/class/net/br-f/brif", 0, NULL);
+  const char *entry;
+  gboolean has_tap = FALSE, has_uplink = FALSE;
+
+  g_assert_nonnull (dir);
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      has_tap |= strcmp (entry, "vm-f") == 0;
+      has_uplink |= strcmp (entry, "up-f") == 0;
+    }
+  g_assert_true (has_uplink);
+  return g_strdup (has_tap ? "up-f vm-f" : "up-f");
+}
+
+static void
+test_bridged_create_killed (gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autoptr (MhTestAgent) alice = NULL;
+  g_autofree char *ports = NULL;
+  g_autofree char *ports_again = NULL;
+
+  MH_TEST_RUN ("ip", "link", "add", "br-f", "mtu", "1400", "type", "bridge");
+  MH_TEST_RUN ("ip", "link", "add", "up-f", "mtu", "1400", "type", "veth", "peer", "name",
+               "up-f-peer", "mtu", "1400");
+  MH_TEST_RUN ("ip", "link", "set", "up-f", "master", "br-f");
+  mh_test_helper_set_config ("[Network]\nAllowedBridges=br-f\n");
+  alice = mh_test_agent_new ("alice");
+
+  kill_at (bridged_points[index].point);
+  expect_helper_died (alice, "CreateTap", "('vm-f', {'bridge': <'br-f'>})");
+  kill_at (NULL);
+
+  assert_consistent (alice, "vm-f", bridged_points[index].tap_survives);
+  ports = bridge_ports ();
+  g_assert_cmpstr (ports, ==, bridged_points[index].tap_survives ? "up-f vm-f" : "up-f");
+  g_assert_cmpint (mh_test_iface_attr_int ("br-f", "mtu"), ==, 1400);
+  /* Either way the same request succeeds now, reusing or making it. */
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap", "('vm-f', {'bridge': <'br-f'>})"));
+  ports_again = bridge_ports ();
+  g_assert_cmpstr (ports_again, ==, "up-f vm-f");
+  g_assert_cmpint (mh_test_iface_attr_int ("vm-f", "mtu"), ==, 1400);
+}
+
 static void
 test_leased_create_killed (gconstpointer data)
 {
@@ -469,6 +528,12 @@ main (int argc, char **argv)
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_create_killed);
       if (!create_points[i].no_leased_case)
         g_test_add_data_func (leased, GUINT_TO_POINTER (i), test_leased_create_killed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bridged_points); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/faults/bridged-create-killed/%s", bridged_points[i].point);
+      g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bridged_create_killed);
     }
   g_test_add_data_func ("/faults/delete-killed/tap-delete-before-kernel",
                         "tap-delete-before-kernel", test_delete_killed);

@@ -236,6 +236,38 @@ test_prompt_for_a_batch (void)
   unregister (&registration);
 }
 
+/* A VM with a tap on a bridge and a plain one: one prompt, for the
+ * network action, that names both taps and says which goes on the
+ * bridge. */
+static void
+test_prompt_for_a_bridged_batch (void)
+{
+  g_autoptr (MhTestAgent) carol = NULL;
+  Registration registration;
+  g_autoptr (GVariant) created = NULL;
+  Request *request;
+
+  MH_TEST_RUN ("ip", "link", "add", "br-ok", "type", "bridge");
+  mh_test_helper_set_config ("[Network]\nAllowedBridges=br-ok\n");
+  carol = mh_test_agent_new ("carol");
+  registration = register_agent_for (carol, MH_TEST_UID_CAROL, TRUE);
+
+  created = mh_test_assert_call_ok (carol, "CreateTaps",
+                                    "([('vm-c0', {'bridge': <'br-ok'>}), ('vm-c1', @a{sv} {})],)");
+  request = only_request (&registration);
+  g_test_message ("polkit asked (%s): %s [%s]", request->action_id, request->message,
+                  request->details);
+  g_assert_cmpstr (request->action_id, ==, "org.microvm.helper.attach-network");
+  g_assert_cmpstr (request->message, ==,
+                   "Authentication is required to create the network interfaces vm-c0 vm-c1 "
+                   "for a virtual machine and connect vm-c0 to the bridge br-ok");
+  /* polkitd gives agents its own details, not ours: the substituted
+   * message shows that ours arrived (the rules of test-networks.c match
+   * on them). */
+  g_assert_true (mh_test_iface_exists ("vm-c1"));
+  unregister (&registration);
+}
+
 static void
 test_prompt_dismissed (void)
 {
@@ -533,6 +565,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/polkit/prompt-for-one-tap", test_prompt_for_one_tap);
   g_test_add_func ("/polkit/prompt-for-a-batch", test_prompt_for_a_batch);
+  g_test_add_func ("/polkit/prompt-for-a-bridged-batch", test_prompt_for_a_bridged_batch);
   g_test_add_func ("/polkit/prompt-dismissed", test_prompt_dismissed);
   g_test_add_func ("/polkit/no-prompt-without-the-flag", test_no_prompt_without_the_flag);
   g_test_add_func ("/polkit/prompt-for-another-users-tap", test_prompt_for_another_users_tap);

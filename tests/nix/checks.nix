@@ -84,6 +84,9 @@ let
         Deny = null;
         MaxMemlock = 1073741824;
       };
+      Network = {
+        AllowedBridges = [ "br0" ];
+      };
     };
     polkit = {
       tapGroup = "microvm";

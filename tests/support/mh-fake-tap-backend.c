@@ -18,12 +18,13 @@ typedef struct {
 } FakeBackend;
 
 static gboolean
-fake_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_queue,
-             gboolean vnet_hdr, int *ifindex, GError **error)
+fake_create (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpec *spec, int *ifindex,
+             GError **error)
 {
   FakeBackend *fake = (FakeBackend *) self;
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   MhTapKernelInfo *info;
+  MhTapKernelInfo *master = NULL;
   gpointer failure;
 
   fake->n_creates++;
@@ -34,14 +35,27 @@ fake_create (MhTapBackend *self, const char *name, guint32 uid, gboolean multi_q
     }
   if (g_hash_table_contains (fake->interfaces, name))
     return mh_set_errno_error (error, EBUSY, "TUNSETIFF %s", name);
+  if (spec->bridge != NULL)
+    {
+      master = g_hash_table_lookup (fake->interfaces, spec->bridge);
+      if (master == NULL || !master->is_bridge)
+        return mh_set_errno_error (error, master == NULL ? ENODEV : EINVAL, "bridge %s",
+                                   spec->bridge);
+    }
 
   info = g_new0 (MhTapKernelInfo, 1);
   info->ifindex = fake->next_ifindex++;
   info->is_tap = TRUE;
   info->owner = uid;
-  info->tun_flags = IFF_TAP | IFF_NO_PI | IFF_PERSIST | (multi_queue ? IFF_MULTI_QUEUE : 0) |
-                    (vnet_hdr ? IFF_VNET_HDR : 0);
+  info->tun_flags = IFF_TAP | IFF_NO_PI | IFF_PERSIST | (spec->multi_queue ? IFF_MULTI_QUEUE : 0) |
+                    (spec->vnet_hdr ? IFF_VNET_HDR : 0);
   info->up = TRUE;
+  info->mtu = spec->mtu != 0 ? spec->mtu : 1500;
+  if (master != NULL)
+    {
+      info->master_ifindex = master->ifindex;
+      g_strlcpy (info->master, spec->bridge, sizeof info->master);
+    }
   g_hash_table_insert (fake->interfaces, g_strdup (name), info);
   *ifindex = info->ifindex;
   return TRUE;
@@ -144,6 +158,22 @@ mh_fake_tap_backend_add (MhTapBackend *backend, const char *name, gboolean is_ta
   info->is_tap = is_tap;
   info->owner = is_tap ? owner : -1;
   info->tun_flags = is_tap ? (IFF_TAP | IFF_NO_PI | IFF_PERSIST) : 0;
+  info->up = TRUE;
+  info->mtu = 1500;
+  g_hash_table_insert (fake->interfaces, g_strdup (name), info);
+}
+
+void
+mh_fake_tap_backend_add_bridge (MhTapBackend *backend, const char *name, guint mtu)
+{
+  FakeBackend *fake = (FakeBackend *) backend;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  MhTapKernelInfo *info = g_new0 (MhTapKernelInfo, 1);
+
+  info->ifindex = fake->next_ifindex++;
+  info->owner = -1;
+  info->is_bridge = TRUE;
+  info->mtu = mtu;
   info->up = TRUE;
   g_hash_table_insert (fake->interfaces, g_strdup (name), info);
 }

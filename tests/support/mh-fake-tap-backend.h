@@ -12,6 +12,8 @@ MhTapBackend *mh_fake_tap_backend_new (void);
 /* An interface the helper did not make (a NIC, a foreign tap). */
 void mh_fake_tap_backend_add (MhTapBackend *backend, const char *name, gboolean is_tap,
                               gint64 owner);
+/* A bridge the administrator made. */
+void mh_fake_tap_backend_add_bridge (MhTapBackend *backend, const char *name, guint mtu);
 /* Make the next create of @name fail with @errsv. */
 void mh_fake_tap_backend_fail_create (MhTapBackend *backend, const char *name, int errsv);
 /* Remove or re-own behind the helper's back. */

@@ -171,6 +171,35 @@ test_rejected (void)
   check_rejected ("[PCI]\nMaxMemlock=99999999999999999999\n", "not a number of bytes");
 }
 
+static void
+test_network_bridges (void)
+{
+  g_autoptr (MhConfig) none = mh_config_new_default ();
+  g_autoptr (MhConfig) empty = parse ("[Network]\nAllowedBridges=\n", NULL);
+  g_autoptr (MhConfig) some = parse ("[Network]\nAllowedBridges=br0; br-vm*\n", NULL);
+  g_autoptr (GError) missing = NULL;
+  g_autoptr (GError) listed_none = NULL;
+  g_autoptr (GError) not_listed = NULL;
+
+  /* No key: no bridge, and the message says which key, where. */
+  g_assert_false (mh_config_check_bridge (none, "br0", &missing));
+  g_assert_error (missing, MH_ERROR, MH_ERROR_REFUSED);
+  g_assert_nonnull (strstr (missing->message, "AllowedBridges= in the [Network] group of "));
+  g_assert_nonnull (strstr (missing->message, "to allow br0"));
+  g_assert_false (mh_config_check_bridge (empty, "br0", &listed_none));
+  g_assert_nonnull (strstr (listed_none->message, "allows no bridge"));
+  g_assert_nonnull (strstr (listed_none->message, "test.conf"));
+
+  g_assert_true (mh_config_check_bridge (some, "br0", NULL));
+  g_assert_true (mh_config_check_bridge (some, "br-vm7", NULL));
+  g_assert_false (mh_config_check_bridge (some, "br1", &not_listed));
+  g_assert_nonnull (strstr (not_listed->message, "only the bridges br0, br-vm* (AllowedBridges= "
+                                                 "in the [Network] group of test.conf)"));
+
+  check_rejected ("[Network]\nAllowedBridge=br0\n", "unknown key \"AllowedBridge\" in [Network]");
+  check_rejected ("[Network]\nAllowedBridges=br/0\n", "[Network] AllowedBridges: ");
+}
+
 /* fuzz-config: an AllowedNames= value GKeyFile cannot read (a bad
  * escape, invalid UTF-8) was dropped, so the helper started and allowed
  * nothing instead of saying what is wrong with the file. */
@@ -191,6 +220,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/reserved-names", test_reserved_names);
   g_test_add_func ("/config/empty-allow-list", test_empty_allow_list_allows_nothing);
   g_test_add_func ("/config/rejected", test_rejected);
+  g_test_add_func ("/config/network-bridges", test_network_bridges);
   g_test_add_func ("/config/pci-values", test_pci_values);
   g_test_add_func ("/config/pci-empty-allow", test_pci_empty_allow);
   g_test_add_func ("/config/unreadable-allow-list", test_unreadable_allow_list);

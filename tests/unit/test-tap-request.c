@@ -20,6 +20,40 @@ test_defaults_and_options (void)
   g_assert_true (full->multi_queue);
   g_assert_false (full->vnet_hdr);
   g_assert_true (full->release_on_disconnect);
+  g_assert_null (plain->bridge);
+  g_assert_cmpuint (plain->mtu, ==, 0);
+}
+
+static void
+test_network_options (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) low = g_variant_ref_sink (
+    g_variant_new_parsed ("{'type': <'tap'>, 'mtu': <uint32 68>, 'bridge': <'br-lan'>}"));
+  g_autoptr (GVariant) high = g_variant_ref_sink (g_variant_new_parsed ("{'mtu': <uint32 65521>}"));
+  g_autoptr (MhTapRequest) a = mh_tap_request_parse ("vm-a", low, &error);
+  g_autoptr (MhTapRequest) b = mh_tap_request_parse ("vm-b", high, &error);
+  g_autoptr (GVariant) batch = g_variant_ref_sink (g_variant_new_parsed (
+    "[('vm-a', {'bridge': <'br1'>}), ('vm-b', @a{sv} {}), ('vm-c', {'bridge': <'br0'>}), "
+    "('vm-d', {'bridge': <'br1'>})]"));
+  g_autoptr (GPtrArray) requests = NULL;
+  g_autoptr (GPtrArray) plain = NULL;
+  g_autofree char *bridges = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (a->bridge, ==, "br-lan");
+  g_assert_cmpuint (a->mtu, ==, 68);
+  g_assert_null (b->bridge);
+  g_assert_cmpuint (b->mtu, ==, 65521);
+
+  /* Each bridge once, in the order asked: the polkit detail. */
+  requests = mh_tap_request_parse_batch (batch, &error);
+  g_assert_no_error (error);
+  bridges = mh_tap_request_join_bridges (requests, " ");
+  g_assert_cmpstr (bridges, ==, "br1 br0");
+  plain = g_ptr_array_new_with_free_func ((GDestroyNotify) mh_tap_request_free);
+  g_ptr_array_add (plain, g_steal_pointer (&b));
+  g_assert_null (mh_tap_request_join_bridges (plain, " "));
 }
 
 static void
@@ -46,7 +80,17 @@ test_bad_options (void)
   check_option_error ("{'colour': <'red'>}", "unknown option \"colour\"");
   check_option_error ("{'multi_queue': <'true'>}", "must be a boolean (D-Bus type 'b'), not 's'");
   check_option_error ("{'vnet_hdr': <<true>>}", "not 'v'");
-  check_option_error ("{'bridge': <'br0'>}", "not supported by this version");
+  check_option_error ("{'link': <'eth0'>}", "not supported by this version");
+  check_option_error ("{'type': <'macvtap'>}", "type \"macvtap\" is not supported");
+  check_option_error ("{'type': <'bridge'>}", "type \"bridge\" is not supported");
+  check_option_error ("{'bridge': <uint32 0>}", "must be a string (D-Bus type 's'), not 'u'");
+  check_option_error ("{'bridge': <'br/0'>}", "option bridge: ");
+  check_option_error ("{'bridge': <''>}", "option bridge: ");
+  check_option_error ("{'mtu': <1500>}", "must be an unsigned 32-bit number (D-Bus type 'u')");
+  check_option_error ("{'mtu': <uint32 67>}", "option mtu: 67 is outside 68..65535");
+  check_option_error ("{'mtu': <uint32 65536>}", "option mtu: 65536 is outside 68..65535");
+  check_option_error ("{'mtu': <uint32 0>}", "option mtu: 0 is outside");
+  check_option_error ("{'mtu': <uint32 65535>}", "more than a tap's largest MTU, 65521");
 
   /* A dict with the same key twice (legal on the wire). */
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
@@ -99,6 +143,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tap-request/defaults-and-options", test_defaults_and_options);
   g_test_add_func ("/tap-request/bad-options", test_bad_options);
+  g_test_add_func ("/tap-request/network-options", test_network_options);
   g_test_add_func ("/tap-request/batch", test_batch);
   return g_test_run ();
 }
