@@ -6,6 +6,7 @@
 #include "mh-error.h"
 #include "mh-ifname.h"
 #include "mh-pci-address.h"
+#include "mh-tap-request.h"
 
 /* Every key this version understands, by group.  Anything else is an error
  * rather than a silently ignored typo. */
@@ -15,7 +16,7 @@ static const struct {
 } known_keys[] = {
   { "Taps", { "MaxPerUser", "MaxTotal", "AllowedNames", "HostIPv6", NULL } },
   { "PCI", { "Allow", "Deny", "MaxMemlock", NULL } },
-  { "Network", { "AllowedBridges", NULL } },
+  { "Network", { "AllowedBridges", "AllowedMacvtapLinks", "AllowedMacvtapModes", NULL } },
 };
 
 MhConfig *
@@ -29,6 +30,8 @@ mh_config_new_default (void)
   config->max_memlock = MH_CONFIG_DEFAULT_MAX_MEMLOCK;
   config->allowed_tap_specs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
   config->allowed_bridge_specs =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  config->allowed_macvtap_link_specs =
     g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
   return config;
 }
@@ -45,6 +48,9 @@ mh_config_free (MhConfig *config)
   g_strfreev (config->pci_deny);
   g_strfreev (config->allowed_bridges);
   g_ptr_array_unref (config->allowed_bridge_specs);
+  g_strfreev (config->allowed_macvtap_links);
+  g_ptr_array_unref (config->allowed_macvtap_link_specs);
+  g_strfreev (config->allowed_macvtap_modes);
   g_free (config);
 }
 
@@ -247,6 +253,38 @@ read_name_patterns (GKeyFile *file, const char *group, const char *key, const ch
   return TRUE;
 }
 
+static gboolean
+read_macvtap_modes (GKeyFile *file, MhConfig *config, const char *origin, GError **error)
+{
+  g_auto (GStrv) modes = NULL;
+  g_autoptr (GStrvBuilder) kept = g_strv_builder_new ();
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_key_file_has_key (file, "Network", "AllowedMacvtapModes", NULL))
+    return TRUE;
+  modes = g_key_file_get_string_list (file, "Network", "AllowedMacvtapModes", NULL, &local_error);
+  if (local_error != NULL)
+    return config_error (error, origin, "[Network] AllowedMacvtapModes: %s", local_error->message);
+  for (gsize i = 0; modes != NULL && modes[i] != NULL; i++)
+    {
+      char *mode = g_strstrip (modes[i]);
+
+      if (mode[0] == '\0')
+        continue;
+      if (!mh_macvtap_mode_is_valid (mode))
+        {
+          g_autofree char *quoted = mh_quote_untrusted (mode, 40);
+          return config_error (error, origin,
+                               "[Network] AllowedMacvtapModes: %s is not a macvtap mode "
+                               "(passthru, source; bridge, vepa and private need no consent)",
+                               quoted);
+        }
+      g_strv_builder_add (kept, mode);
+    }
+  config->allowed_macvtap_modes = g_strv_builder_end (kept);
+  return TRUE;
+}
+
 MhConfig *
 mh_config_parse (const char *text, gsize length, const char *origin, GError **error)
 {
@@ -273,7 +311,11 @@ mh_config_parse (const char *text, gsize length, const char *origin, GError **er
       !read_pci_list (file, "Deny", &config->pci_deny, origin, error) ||
       !read_bytes (file, "PCI", "MaxMemlock", &config->max_memlock, origin, error) ||
       !read_name_patterns (file, "Network", "AllowedBridges", "br0 or br-vm*",
-                           &config->allowed_bridges, config->allowed_bridge_specs, origin, error))
+                           &config->allowed_bridges, config->allowed_bridge_specs, origin, error) ||
+      !read_name_patterns (file, "Network", "AllowedMacvtapLinks", "eth0 or enp*",
+                           &config->allowed_macvtap_links, config->allowed_macvtap_link_specs,
+                           origin, error) ||
+      !read_macvtap_modes (file, config, origin, error))
     return NULL;
 
   return g_steal_pointer (&config);
@@ -400,5 +442,37 @@ mh_config_check_bridge (const MhConfig *config, const char *bridge, GError **err
                "the administrator allows only the bridges %s (AllowedBridges= in the [Network] "
                "group of %s); %s is not one of them",
                list, config->path, bridge);
+  return FALSE;
+}
+
+gboolean
+mh_config_check_macvtap (const MhConfig *config, const char *link, const char *mode, GError **error)
+{
+  static const char *const plain_modes[] = { "bridge", "vepa", "private", NULL };
+  gboolean link_ok = FALSE;
+
+  for (guint i = 0;
+       config->allowed_macvtap_links != NULL && i < config->allowed_macvtap_link_specs->len; i++)
+    link_ok |= g_pattern_spec_match_string (config->allowed_macvtap_link_specs->pdata[i], link);
+  if (!link_ok)
+    {
+      g_autofree char *list = config->allowed_macvtap_links != NULL
+                                ? g_strjoinv (", ", config->allowed_macvtap_links)
+                                : g_strdup ("");
+
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "the administrator allows %s%s as the parent link of a macvtap "
+                   "(AllowedMacvtapLinks= in the [Network] group of %s); %s is not allowed",
+                   list[0] != '\0' ? "only " : "no interface", list, config->path, link);
+      return FALSE;
+    }
+  if (g_strv_contains (plain_modes, mode) ||
+      (config->allowed_macvtap_modes != NULL &&
+       g_strv_contains ((const char *const *) config->allowed_macvtap_modes, mode)))
+    return TRUE;
+  g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+               "macvtap mode %s needs the administrator's consent: it is not in "
+               "AllowedMacvtapModes= in the [Network] group of %s",
+               mode, config->path);
   return FALSE;
 }

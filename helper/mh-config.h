@@ -37,6 +37,13 @@ typedef struct {
    * network the administrator owns, so it is never open by default. */
   GStrv allowed_bridges;
   GPtrArray *allowed_bridge_specs; /* compiled GPatternSpec of the above */
+  /* [Network] AllowedMacvtapLinks: the parent interfaces a user's macvtap
+   * may sit on, names or patterns; NULL = none. */
+  GStrv allowed_macvtap_links;
+  GPtrArray *allowed_macvtap_link_specs;
+  /* [Network] AllowedMacvtapModes: the modes beyond bridge, vepa and
+   * private (passthru, source); NULL = none. */
+  GStrv allowed_macvtap_modes;
 } MhConfig;
 
 MhConfig *mh_config_new_default (void);
@@ -64,6 +71,13 @@ gboolean mh_config_check_pci_device (const MhConfig *config, const char *address
  * (AllowedBridges=).  If not, sets MH_ERROR_REFUSED naming the key and
  * the file. */
 gboolean mh_config_check_bridge (const MhConfig *config, const char *bridge, GError **error);
+
+/* Whether a user's macvtap may have @link as its parent
+ * (AllowedMacvtapLinks=) and @mode (bridge, vepa and private always;
+ * passthru and source only if in AllowedMacvtapModes=).  If not,
+ * MH_ERROR_REFUSED naming the key and the file. */
+gboolean mh_config_check_macvtap (const MhConfig *config, const char *link, const char *mode,
+                                  GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhConfig, mh_config_free)
 

@@ -21,14 +21,25 @@ typedef struct {
   /* The bridge (or other master) it is a port of: index 0 and "" if none. */
   int master_ifindex;
   char master[16];
+  /* A macvtap (link kind "macvtap"): its parent, mode and address.  Its
+   * owner is the owner of its /dev/tapIFINDEX, when that node's device
+   * number is the one sysfs gives the macvtap; -1 otherwise. */
+  gboolean is_macvtap;
+  char link[16];
+  char mode[16];
+  char mac[18];
 } MhTapKernelInfo;
 
 /* What a new tap is made as, besides its name and owner. */
 typedef struct {
+  gboolean macvtap; /* a macvtap on @link rather than a tun-driver tap */
   gboolean multi_queue;
   gboolean vnet_hdr;
   const char *bridge; /* made a port of this bridge; NULL: standalone */
   guint mtu;          /* set before the link goes up; 0: the kernel's default */
+  const char *link;   /* macvtap: the parent interface */
+  const char *mode;   /* macvtap: bridge, vepa, private, passthru, source */
+  const char *mac;    /* macvtap: NULL for the kernel's random address */
 } MhTapSpec;
 
 typedef struct _MhTapBackend MhTapBackend;

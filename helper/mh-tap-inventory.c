@@ -12,8 +12,16 @@ typedef struct {
   int ifindex;
   guint32 uid;
   gboolean leased;
+  gboolean macvtap;
   char *release_error; /* a failed release being retried, or NULL */
 } Listed;
+
+/* The kernel's interface is of the record's type. */
+static gboolean
+same_type (const MhTapKernelInfo *info, gboolean macvtap)
+{
+  return macvtap ? info->is_macvtap : info->is_tap;
+}
 
 gpointer
 mh_tap_inventory_list_snapshot (gpointer data)
@@ -28,6 +36,7 @@ mh_tap_inventory_list_snapshot (gpointer data)
   entry->ifindex = record->ifindex;
   entry->uid = record->uid;
   entry->leased = record->lease_name != NULL;
+  entry->macvtap = record->macvtap;
   entry->release_error = g_strdup (record->release_error);
   return entry;
 }
@@ -51,16 +60,29 @@ mh_tap_inventory_list_describe (gpointer kernel, gpointer data, GVariantBuilder 
   MhTapKernelInfo info;
 
   /* Gone, replaced, or given away (TUNSETOWNER): not the caller's. */
-  if (!backend->lookup (backend, entry->name, &info, NULL) || !info.is_tap ||
+  if (!backend->lookup (backend, entry->name, &info, NULL) || !same_type (&info, entry->macvtap) ||
       info.ifindex != entry->ifindex || info.owner != (gint64) entry->uid)
     return;
 
   g_variant_dict_insert (&details, "owner", "u", (guint32) info.owner);
-  g_variant_dict_insert (&details, "multi_queue", "b", (info.tun_flags & IFF_MULTI_QUEUE) != 0);
-  g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
+  if (entry->macvtap)
+    {
+      g_autofree char *device = g_strdup_printf ("/dev/tap%d", info.ifindex);
+
+      g_variant_dict_insert (&details, "type", "s", "macvtap");
+      g_variant_dict_insert (&details, "link", "s", info.link);
+      g_variant_dict_insert (&details, "mode", "s", info.mode);
+      g_variant_dict_insert (&details, "mac", "s", info.mac);
+      g_variant_dict_insert (&details, "device", "s", device);
+    }
+  else
+    {
+      g_variant_dict_insert (&details, "type", "s", "tap");
+      g_variant_dict_insert (&details, "multi_queue", "b", (info.tun_flags & IFF_MULTI_QUEUE) != 0);
+      g_variant_dict_insert (&details, "vnet_hdr", "b", (info.tun_flags & IFF_VNET_HDR) != 0);
+    }
   g_variant_dict_insert (&details, "release_on_disconnect", "b", entry->leased);
   g_variant_dict_insert (&details, "up", "b", info.up);
-  g_variant_dict_insert (&details, "type", "s", "tap");
   g_variant_dict_insert (&details, "mtu", "u", info.mtu);
   if (info.master_ifindex > 0 && info.master[0] != '\0')
     g_variant_dict_insert (&details, "bridge", "s", info.master);
@@ -81,7 +103,7 @@ mh_tap_inventory_vanished (gpointer kernel, gpointer data)
   MhTapKernelInfo info;
 
   if (backend->lookup (backend, record->name, &info, &error))
-    return !info.is_tap || info.ifindex != record->ifindex;
+    return !same_type (&info, record->macvtap) || info.ifindex != record->ifindex;
   return g_error_matches (error, MH_ERRNO_ERROR, ENODEV);
 }
 
@@ -105,7 +127,33 @@ mh_tap_inventory_reconcile (MhLeasedService *service, gpointer data, MhLeaseAliv
       return MH_LEASED_KEEP_UNWATCHED;
     }
 
-  if (record->state == MH_TAP_STATE_CREATING)
+  if (record->state == MH_TAP_STATE_CREATING && record->macvtap)
+    {
+      /* A macvtap lives from its RTM_NEWLINK on: complete (up, its node
+       * given to its user) it is adopted, half-made it is deleted, as the
+       * name was reserved for it.  One on another parent is not ours. */
+      if (present && info.is_macvtap && g_strcmp0 (info.link, record->link) == 0 && info.up &&
+          info.owner == (gint64) record->uid)
+        {
+          record->state = MH_TAP_STATE_READY;
+          record->ifindex = info.ifindex;
+          g_message ("adopted macvtap %s (uid %u, ifindex %d), completed just before a restart",
+                     record->name, record->uid, info.ifindex);
+        }
+      else
+        {
+          if (present && info.is_macvtap && g_strcmp0 (info.link, record->link) == 0 &&
+              !backend->remove (backend, info.ifindex, record->name, &error))
+            {
+              g_warning ("cannot delete half-made macvtap %s: %s", record->name, error->message);
+              return MH_LEASED_KEEP_UNWATCHED;
+            }
+          g_message ("forgot half-made macvtap %s (uid %u)%s", record->name, record->uid,
+                     present && info.is_macvtap ? ", deleted it" : "");
+          return MH_LEASED_FORGET;
+        }
+    }
+  else if (record->state == MH_TAP_STATE_CREATING)
     {
       /* Killed between writing the record and the reply.  Without
        * TUNSETPERSIST the device died with the helper; with it, the tap is
@@ -126,7 +174,7 @@ mh_tap_inventory_reconcile (MhLeasedService *service, gpointer data, MhLeaseAliv
           return MH_LEASED_FORGET;
         }
     }
-  else if (!present || !info.is_tap || info.ifindex != record->ifindex)
+  else if (!present || !same_type (&info, record->macvtap) || info.ifindex != record->ifindex)
     {
       g_message ("forgot tap %s (uid %u): it was removed while the helper was not running",
                  record->name, record->uid);

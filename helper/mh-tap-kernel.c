@@ -7,7 +7,7 @@
  * hypervisor with EBUSY.
  *
  * Before the link goes up the tap is cut off from the host's own network
- * configuration (isolate_from_host): whatever the tap's owner sends into
+ * configuration (mh-net-isolate.c): whatever the tap's owner sends into
  * it must not give the host a route, an address or a neighbour. */
 #include "mh-tap-backend.h"
 
@@ -20,6 +20,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvtap.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,6 +28,9 @@
 
 #include "mh-error.h"
 #include "mh-fault.h"
+#include "mh-macvtap-kernel.h"
+#include "mh-net-isolate.h"
+#include "mh-netlink.h"
 #include "mh-syscall.h"
 
 #define SYS_CLASS_NET "/sys/class/net"
@@ -36,65 +40,6 @@ typedef struct {
   MhTapBackend parent;
   gboolean host_ipv6;
 } KernelBackend;
-
-typedef struct nl_sock NlSock;
-typedef struct rtnl_link RtnlLink;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (NlSock, nl_socket_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtnlLink, rtnl_link_put)
-
-static int
-errno_from_nl (int nl_error)
-{
-  switch (nl_error < 0 ? -nl_error : nl_error)
-    {
-    case NLE_OBJ_NOTFOUND:
-    case NLE_NODEV:
-      return ENODEV;
-    case NLE_EXIST:
-      return EEXIST;
-    case NLE_BUSY:
-      return EBUSY;
-    case NLE_PERM:
-    case NLE_NOACCESS:
-      return EPERM;
-    case NLE_NOMEM:
-      return ENOMEM;
-    case NLE_INVAL:
-      return EINVAL;
-    case NLE_OPNOTSUPP:
-      return EOPNOTSUPP;
-    default:
-      return EIO;
-    }
-}
-
-static gboolean
-set_nl_error (GError **error, int nl_error, const char *what, const char *name)
-{
-  g_set_error (error, MH_ERRNO_ERROR, errno_from_nl (nl_error), "%s %s: %s", what, name,
-               nl_geterror (nl_error));
-  return FALSE;
-}
-
-static struct nl_sock *
-route_socket_open (GError **error)
-{
-  g_autoptr (NlSock) sock = nl_socket_alloc ();
-  int err;
-
-  if (sock == NULL)
-    {
-      mh_set_errno_error (error, ENOMEM, "allocate a netlink socket");
-      return NULL;
-    }
-  err = nl_connect (sock, NETLINK_ROUTE);
-  if (err < 0)
-    {
-      set_nl_error (error, err, "connect to", "rtnetlink");
-      return NULL;
-    }
-  return g_steal_pointer (&sock);
-}
 
 /* One RTM_NEWLINK change of the interface @name: what @change carries. */
 static gboolean
@@ -106,10 +51,10 @@ link_apply (struct nl_sock *sock, const char *name, struct rtnl_link *change, co
 
   err = rtnl_link_get_kernel (sock, 0, name, &link);
   if (err < 0)
-    return set_nl_error (error, err, "look up", name);
+    return mh_nl_error (error, err, "look up", name);
   err = rtnl_link_change (sock, link, change, 0);
   if (err < 0)
-    return set_nl_error (error, err, what, name);
+    return mh_nl_error (error, err, what, name);
   if (ifindex != NULL)
     *ifindex = rtnl_link_get_ifindex (link);
   return TRUE;
@@ -151,7 +96,7 @@ link_set_bridge (struct nl_sock *sock, const char *name, const char *bridge, GEr
 
   err = rtnl_link_get_kernel (sock, 0, bridge, &master);
   if (err < 0)
-    return set_nl_error (error, err, "look up bridge", bridge);
+    return mh_nl_error (error, err, "look up bridge", bridge);
   if (g_strcmp0 (rtnl_link_get_type (master), "bridge") != 0)
     return mh_set_errno_error (error, EINVAL, "%s is not a bridge", bridge);
 
@@ -161,68 +106,6 @@ link_set_bridge (struct nl_sock *sock, const char *name, const char *bridge, GEr
   rtnl_link_set_master (change, rtnl_link_get_ifindex (master));
   what = g_strdup_printf ("make a port of bridge %s:", bridge);
   return link_apply (sock, name, change, what, NULL, error);
-}
-
-/* Writes one per-interface sysctl.  The helper runs as uid 0 with
- * CAP_NET_ADMIN, which the kernel asks of writers of net sysctls, and the
- * unit leaves /proc/sys writable (no ProtectKernelTunables=). */
-static gboolean
-write_interface_sysctl (const char *family, const char *name, const char *key, const char *value,
-                        GError **error)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/sys/net/%s/conf/%s/%s", family, name, key);
-
-  return mh_write_attribute (path, value, error);
-}
-
-/* The host takes no configuration from anything sent into the tap:
- *  - IPv6 off (default): no link-local address, so no neighbour discovery
- *    and no router advertisement or SLAAC; the kernel drops every IPv6
- *    packet that arrives on the tap.
- *  - IPv6 kept ([Taps] HostIPv6=true, a routed setup): it still ignores
- *    router advertisements and redirects from the tap.
- *  - IPv4: a new tap has no address and no route; proxy ARP and ICMP
- *    redirects are turned off for the tap (the admin's conf/all values
- *    still apply on top, as the kernel ORs them).
- * A kernel without IPv6 at all (ipv6.disable=1) has nothing to turn off,
- * and neither has a link whose MTU is below IPv6's minimum of 1280: the
- * kernel keeps no IPv6 state for it (no conf/NAME directory) and brings
- * it back, from conf/default, only if someone with CAP_NET_ADMIN raises
- * the MTU, which the tap's user cannot. */
-#define IPV6_MIN_MTU 1280
-
-static gboolean
-isolate_from_host (const char *name, gboolean host_ipv6, guint mtu, GError **error)
-{
-  static const char *const ipv4_off[] = { "proxy_arp", "accept_redirects", "accept_source_route" };
-  static const char *const ipv6_kept_off[] = { "accept_ra", "accept_redirects", "autoconf" };
-  gboolean ipv6_possible = mtu == 0 || mtu >= IPV6_MIN_MTU;
-
-  if (!ipv6_possible)
-    {
-      g_autofree char *dir = g_strdup_printf ("/proc/sys/net/ipv6/conf/%s", name);
-
-      if (g_file_test (dir, G_FILE_TEST_IS_DIR))
-        return mh_set_errno_error (error, EEXIST,
-                                   "%s has IPv6 state although its MTU %u is below %u", name, mtu,
-                                   IPV6_MIN_MTU);
-    }
-  else if (g_file_test ("/proc/sys/net/ipv6/conf", G_FILE_TEST_IS_DIR))
-    {
-      if (!host_ipv6)
-        {
-          if (!write_interface_sysctl ("ipv6", name, "disable_ipv6", "1", error))
-            return FALSE;
-        }
-      else
-        for (gsize i = 0; i < G_N_ELEMENTS (ipv6_kept_off); i++)
-          if (!write_interface_sysctl ("ipv6", name, ipv6_kept_off[i], "0", error))
-            return FALSE;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (ipv4_off); i++)
-    if (!write_interface_sysctl ("ipv4", name, ipv4_off[i], "0", error))
-      return FALSE;
-  return TRUE;
 }
 
 static gboolean
@@ -238,9 +121,12 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpe
   if (strlen (name) >= IFNAMSIZ)
     return mh_set_errno_error (error, ENAMETOOLONG, "create tap %s", name);
 
-  sock = route_socket_open (error);
+  sock = mh_nl_route_socket (error);
   if (sock == NULL)
     return FALSE;
+  if (spec->macvtap)
+    return mh_macvtap_kernel_create (sock, name, uid, spec, ((KernelBackend *) self)->host_ipv6,
+                                     ifindex, error);
 
   fd = mh_open ("/dev/net/tun", O_RDWR, 0, error);
   if (fd < 0)
@@ -285,7 +171,7 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpe
   if (spec->bridge != NULL && !link_set_bridge (sock, name, spec->bridge, error))
     goto out;
   mh_fault_point ("tap-create-master");
-  if (!isolate_from_host (name, ((KernelBackend *) self)->host_ipv6, spec->mtu, error))
+  if (!mh_net_isolate_from_host (name, ((KernelBackend *) self)->host_ipv6, spec->mtu, error))
     goto out;
   mh_fault_point ("tap-create-isolated");
   if (!link_set_up (sock, name, ifindex, error))
@@ -347,10 +233,25 @@ master_name (struct nl_sock *sock, int ifindex, char *out, gsize size)
     g_strlcpy (out, rtnl_link_get_name (link), size);
 }
 
+static void
+describe_macvtap (struct nl_sock *sock, struct rtnl_link *link, MhTapKernelInfo *info)
+{
+  struct nl_addr *address = rtnl_link_get_addr (link);
+  char mode[32];
+
+  info->is_macvtap = TRUE;
+  if (rtnl_link_get_link (link) > 0)
+    master_name (sock, rtnl_link_get_link (link), info->link, sizeof info->link);
+  rtnl_link_macvtap_mode2str (rtnl_link_macvtap_get_mode (link), mode, sizeof mode);
+  g_strlcpy (info->mode, mode, sizeof info->mode);
+  if (address != NULL)
+    nl_addr2str (address, info->mac, sizeof info->mac);
+}
+
 static gboolean
 kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GError **error)
 {
-  g_autoptr (NlSock) sock = route_socket_open (error);
+  g_autoptr (NlSock) sock = mh_nl_route_socket (error);
 
   if (sock == NULL)
     return FALSE;
@@ -367,7 +268,7 @@ kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GErr
 
       err = rtnl_link_get_kernel (sock, 0, name, &link);
       if (err < 0)
-        return set_nl_error (error, err, "look up", name);
+        return mh_nl_error (error, err, "look up", name);
 
       memset (info, 0, sizeof *info);
       info->ifindex = rtnl_link_get_ifindex (link);
@@ -377,6 +278,15 @@ kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GErr
       info->master_ifindex = rtnl_link_get_master (link);
       if (info->master_ifindex > 0)
         master_name (sock, info->master_ifindex, info->master, sizeof info->master);
+      if (g_strcmp0 (rtnl_link_get_type (link), "macvtap") == 0)
+        {
+          /* A macvtap has no tun attributes: its owner is its node's,
+           * found through sysfs under this name and this index, so a name
+           * that changed hands meanwhile has none. */
+          describe_macvtap (sock, link, info);
+          info->owner = mh_macvtap_kernel_node_owner (name, info->ifindex);
+          return TRUE;
+        }
 
       if (!read_tun_attributes (name, info, &sysfs_ifindex, &local_error))
         {
@@ -394,7 +304,7 @@ kernel_lookup (MhTapBackend *self, const char *name, MhTapKernelInfo *info, GErr
 static gboolean
 kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error)
 {
-  g_autoptr (NlSock) sock = route_socket_open (error);
+  g_autoptr (NlSock) sock = mh_nl_route_socket (error);
   g_autoptr (RtnlLink) link = NULL;
   g_autofree char *what = NULL;
   int err;
@@ -415,7 +325,7 @@ kernel_remove (MhTapBackend *self, int ifindex, const char *name, GError **error
   if (err < 0)
     {
       what = g_strdup_printf ("delete (ifindex %d)", ifindex);
-      return set_nl_error (error, err, what, name);
+      return mh_nl_error (error, err, what, name);
     }
   return TRUE;
 }
@@ -480,7 +390,7 @@ pick_free_group (struct nl_sock *sock, guint32 *group, GError **error)
   int err = rtnl_link_alloc_cache (sock, AF_UNSPEC, &cache);
 
   if (err < 0)
-    return set_nl_error (error, err, "list", "the interfaces");
+    return mh_nl_error (error, err, "list", "the interfaces");
   for (int attempt = 0; attempt < 16; attempt++)
     {
       gboolean taken = FALSE;
@@ -507,7 +417,7 @@ static gboolean
 kernel_remove_many (MhTapBackend *self, const int *ifindexes, guint n, gboolean *removed,
                     GError **error)
 {
-  g_autoptr (NlSock) sock = route_socket_open (error);
+  g_autoptr (NlSock) sock = mh_nl_route_socket (error);
   guint32 group = 0;
   guint tagged = 0;
   int err;
@@ -529,7 +439,7 @@ kernel_remove_many (MhTapBackend *self, const int *ifindexes, guint n, gboolean 
       g_autofree char *name = g_strdup_printf ("0x%x", group);
 
       memset (removed, 0, n * sizeof *removed);
-      return set_nl_error (error, err, what, name);
+      return mh_nl_error (error, err, what, name);
     }
   return TRUE;
 }

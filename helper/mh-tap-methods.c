@@ -7,11 +7,60 @@
 #include "mh-ifname.h"
 #include "mh-tap-request.h"
 
+/* The names of the taps on a bridge (@macvtaps FALSE) or of the macvtaps. */
+static char *
+join_names_where (GPtrArray *requests, gboolean macvtaps)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const MhTapRequest *request = requests->pdata[i];
+      gboolean wanted = macvtaps ? request->type == MH_TAP_TYPE_MACVTAP : request->bridge != NULL;
+
+      if (wanted)
+        g_string_append_printf (out, "%s%s", out->len > 0 ? " " : "", request->name);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* The prompt of attach-network: which interfaces go on which network,
+ * with the words around the details translatable as whole sentences. */
+static const char *
+network_message (const char *names, const char *bridges, const char *bridged, const char *links,
+                 const char *macvtaps)
+{
+  gboolean several = bridges != NULL && strchr (bridges, ' ') != NULL;
+
+  if (links != NULL && bridges != NULL)
+    return N_ ("Authentication is required to create the network interfaces $(interfaces) for "
+               "a virtual machine, connect $(bridged) to the bridge $(bridges) and $(macvtaps) "
+               "to the network of $(links)");
+  if (links != NULL)
+    return strcmp (macvtaps, names) == 0
+             ? N_ ("Authentication is required to connect $(interfaces) of a virtual machine to "
+                   "the network of $(links)")
+             : N_ ("Authentication is required to create the network interfaces $(interfaces) "
+                   "for a virtual machine and connect $(macvtaps) to the network of $(links)");
+  if (strcmp (bridged, names) != 0)
+    return several ? N_ ("Authentication is required to create the network interfaces "
+                         "$(interfaces) for a virtual machine and connect $(bridged) to "
+                         "the bridges $(bridges)")
+                   : N_ ("Authentication is required to create the network interfaces "
+                         "$(interfaces) for a virtual machine and connect $(bridged) to "
+                         "the bridge $(bridges)");
+  return several ? N_ ("Authentication is required to connect $(interfaces) of a "
+                       "virtual machine to the bridges $(bridges)")
+                 : N_ ("Authentication is required to connect $(interfaces) of a "
+                       "virtual machine to the bridge $(bridges)");
+}
+
 static gboolean
 prepare_requests (MhCall *call, GPtrArray *requests, GError **error)
 {
   g_autofree char *names = mh_tap_request_join_names (requests, " ");
   g_autofree char *bridges = mh_tap_request_join_bridges (requests, " ");
+  g_autofree char *links = mh_tap_request_join_links (requests, " ");
 
   call->object = g_strdup (names);
   call->request = requests;
@@ -25,37 +74,20 @@ prepare_requests (MhCall *call, GPtrArray *requests, GError **error)
   mh_call_add_detail (call, "interfaces", names);
   if (requests->len == 1)
     mh_call_add_detail (call, "interface", names);
-  if (bridges != NULL)
+  if (bridges != NULL || links != NULL)
     {
-      g_autoptr (GString) bridged = g_string_new (NULL);
-      gboolean several = strchr (bridges, ' ') != NULL;
-      const char *message;
+      g_autofree char *bridged = join_names_where (requests, FALSE);
+      g_autofree char *macvtaps = join_names_where (requests, TRUE);
 
-      for (guint i = 0; i < requests->len; i++)
-        {
-          const MhTapRequest *request = requests->pdata[i];
-
-          if (request->bridge != NULL)
-            g_string_append_printf (bridged, "%s%s", bridged->len > 0 ? " " : "", request->name);
-        }
       /* One check for the whole call, against the stricter question: the
        * plain taps of the batch ride along, so a VM still asks once. */
       call->action_id = MH_ACTION_ATTACH_NETWORK;
-      mh_call_add_detail (call, "bridges", bridges);
-      mh_call_add_detail (call, "bridged", bridged->str);
-      if (strcmp (bridged->str, names) != 0)
-        message = several ? N_ ("Authentication is required to create the network interfaces "
-                                "$(interfaces) for a virtual machine and connect $(bridged) to "
-                                "the bridges $(bridges)")
-                          : N_ ("Authentication is required to create the network interfaces "
-                                "$(interfaces) for a virtual machine and connect $(bridged) to "
-                                "the bridge $(bridges)");
-      else
-        message = several ? N_ ("Authentication is required to connect $(interfaces) of a "
-                                "virtual machine to the bridges $(bridges)")
-                          : N_ ("Authentication is required to connect $(interfaces) of a "
-                                "virtual machine to the bridge $(bridges)");
-      mh_call_add_detail (call, "polkit.message", message);
+      mh_call_add_detail (call, "bridges", bridges != NULL ? bridges : "");
+      mh_call_add_detail (call, "bridged", bridged);
+      mh_call_add_detail (call, "links", links != NULL ? links : "");
+      mh_call_add_detail (call, "macvtaps", macvtaps);
+      mh_call_add_detail (call, "polkit.message",
+                          network_message (names, bridges, bridged, links, macvtaps));
       return TRUE;
     }
   if (requests->len > 1)

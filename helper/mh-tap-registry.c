@@ -8,6 +8,7 @@
 #include "mh-error.h"
 #include "mh-ifname.h"
 #include "mh-registry-file.h"
+#include "mh-tap-request.h"
 
 /* Group names are numbered rather than named after the tap: a valid
  * interface name may contain '[' or ']', which a key file group may not. */
@@ -30,6 +31,9 @@ mh_tap_record_free (MhTapRecord *record)
     return;
   mh_leased_record_clear (record);
   g_free (record->bridge);
+  g_free (record->link);
+  g_free (record->mode);
+  g_free (record->mac);
   g_free (record->release_error);
   g_free (record);
 }
@@ -81,6 +85,23 @@ parse_record (GKeyFile *file, const char *group, const char *origin, gpointer *o
   if (bridge != NULL && !mh_ifname_validate (bridge, NULL))
     return mh_registry_corrupt (error, origin, group, "invalid bridge");
   record->bridge = g_steal_pointer (&bridge);
+  {
+    g_autofree char *type = g_key_file_get_string (file, group, "type", NULL);
+
+    if (type != NULL && strcmp (type, "macvtap") == 0)
+      record->macvtap = TRUE;
+    else if (type != NULL && strcmp (type, "tap") != 0)
+      return mh_registry_corrupt (error, origin, group, "type is neither tap nor macvtap");
+    if (record->macvtap)
+      {
+        record->link = g_key_file_get_string (file, group, "link", NULL);
+        record->mode = g_key_file_get_string (file, group, "mode", NULL);
+        record->mac = g_key_file_get_string (file, group, "mac", NULL);
+        if (record->link == NULL || !mh_ifname_validate (record->link, NULL) ||
+            record->mode == NULL || (record->mac != NULL && !mh_mac_parse (record->mac, NULL)))
+          return mh_registry_corrupt (error, origin, group, "invalid macvtap link, mode or mac");
+      }
+  }
   if (g_key_file_has_key (file, group, "mtu", NULL))
     {
       mtu = g_key_file_get_int64 (file, group, "mtu", &local_error);
@@ -151,6 +172,14 @@ to_data (GPtrArray *all, gsize *length)
         record->multi_queue ? "true" : "false", record->vnet_hdr ? "true" : "false");
       if (record->bridge != NULL)
         append_value (out, "bridge", record->bridge);
+      if (record->macvtap)
+        {
+          g_string_append (out, "type=macvtap\n");
+          append_value (out, "link", record->link);
+          append_value (out, "mode", record->mode);
+          if (record->mac != NULL)
+            append_value (out, "mac", record->mac);
+        }
       if (record->mtu != 0)
         g_string_append_printf (out, "mtu=%u\n", record->mtu);
       if (record->lease_name != NULL)

@@ -20,8 +20,12 @@ typedef struct {
   int ifindex;
   gboolean multi_queue;
   gboolean vnet_hdr;
-  char *bridge; /* the bridge it was made a port of, NULL: standalone */
-  guint mtu;    /* the MTU it was made with, 0: the kernel's default */
+  gboolean macvtap; /* a macvtap rather than a tun-driver tap */
+  char *link;       /* macvtap: its parent */
+  char *mode;       /* macvtap: its mode */
+  char *mac;        /* macvtap: the address asked for, NULL: the kernel's */
+  char *bridge;     /* the bridge it was made a port of, NULL: standalone */
+  guint mtu;        /* the MTU it was made with, 0: the kernel's default */
 
   /* In memory only. */
   char *release_error; /* why the last release failed, NULL if none did */

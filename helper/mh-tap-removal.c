@@ -43,7 +43,7 @@ check_before_removal (MhTapBackend *backend, MhLeasedItem *item)
         }
       return FALSE;
     }
-  if (!info.is_tap || info.ifindex != ifindex)
+  if (!(info.is_tap || info.is_macvtap) || info.ifindex != ifindex)
     {
       item->outcome = OUTCOME_GONE; /* the name now belongs to another interface */
       return FALSE;

@@ -1,5 +1,6 @@
 #include "mh-tap-request.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mh-error.h"
@@ -12,7 +13,9 @@ typedef enum {
   OPTION_TYPE,
   OPTION_BRIDGE,
   OPTION_MTU,
-  OPTION_NOT_YET, /* in the design, not in this version: say so clearly */
+  OPTION_LINK,
+  OPTION_MODE,
+  OPTION_MAC,
 } OptionId;
 
 static const struct {
@@ -27,10 +30,52 @@ static const struct {
   { "type", OPTION_TYPE, "s", "a string" },
   { "bridge", OPTION_BRIDGE, "s", "a string" },
   { "mtu", OPTION_MTU, "u", "an unsigned 32-bit number" },
-  { "link", OPTION_NOT_YET, "s", "a string" },
-  { "mode", OPTION_NOT_YET, "s", "a string" },
-  { "mac", OPTION_NOT_YET, "s", "a string" },
+  { "link", OPTION_LINK, "s", "a string" },
+  { "mode", OPTION_MODE, "s", "a string" },
+  { "mac", OPTION_MAC, "s", "a string" },
 };
+
+/* Which options apply to which type: any other is InvalidArgument. */
+static const char *const tap_only[] = { "multi_queue", "vnet_hdr", "bridge", NULL };
+static const char *const macvtap_only[] = { "link", "mode", "mac", NULL };
+
+static const char *const macvtap_modes[] = {
+  "bridge", "vepa", "private", "passthru", "source", NULL
+};
+
+const char *
+mh_tap_type_to_string (MhTapType type)
+{
+  return type == MH_TAP_TYPE_MACVTAP ? "macvtap" : "tap";
+}
+
+gboolean
+mh_macvtap_mode_is_valid (const char *mode)
+{
+  return g_strv_contains (macvtap_modes, mode);
+}
+
+gboolean
+mh_mac_parse (const char *text, char **canonical)
+{
+  guint octets[6];
+  char end;
+
+  if (strlen (text) != 17 || sscanf (text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &octets[0], &octets[1],
+                                     &octets[2], &octets[3], &octets[4], &octets[5], &end) != 6)
+    return FALSE;
+  for (gsize i = 0; i < 17; i++)
+    if ((i % 3 == 2) != (text[i] == ':') || (i % 3 != 2 && !g_ascii_isxdigit (text[i])))
+      return FALSE;
+  /* Multicast (the group bit) or all zeros cannot be an interface's own. */
+  if ((octets[0] & 1) != 0 ||
+      (octets[0] | octets[1] | octets[2] | octets[3] | octets[4] | octets[5]) == 0)
+    return FALSE;
+  if (canonical != NULL)
+    *canonical = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", octets[0], octets[1], octets[2],
+                                  octets[3], octets[4], octets[5]);
+  return TRUE;
+}
 
 void
 mh_tap_request_free (MhTapRequest *request)
@@ -38,6 +83,9 @@ mh_tap_request_free (MhTapRequest *request)
   if (request == NULL)
     return;
   g_free (request->name);
+  g_free (request->link);
+  g_free (request->mode);
+  g_free (request->mac);
   g_free (request->bridge);
   g_free (request);
 }
@@ -57,14 +105,8 @@ apply_option (MhTapRequest *request, const char *key, GVariant *value, GError **
     {
       g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
                    "unknown option %s; known options: type, multi_queue, vnet_hdr, "
-                   "release_on_disconnect, bridge, mtu",
+                   "release_on_disconnect, bridge, mtu, link, mode, mac",
                    quoted_key);
-      return FALSE;
-    }
-  if (tap_options[found].id == OPTION_NOT_YET)
-    {
-      g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
-                   "option %s is not supported by this version of microvm-helperd", quoted_key);
       return FALSE;
     }
   if (!g_variant_is_of_type (value, G_VARIANT_TYPE (tap_options[found].type)))
@@ -92,15 +134,65 @@ apply_option (MhTapRequest *request, const char *key, GVariant *value, GError **
         const char *type = g_variant_get_string (value, NULL);
 
         if (strcmp (type, "tap") == 0)
-          break;
-        {
-          g_autofree char *quoted = mh_quote_untrusted (type, 40);
-          g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
-                       "type %s is not supported by this version of microvm-helperd; it "
-                       "makes type \"tap\"",
-                       quoted);
-        }
-        return FALSE;
+          request->type = MH_TAP_TYPE_TAP;
+        else if (strcmp (type, "macvtap") == 0)
+          request->type = MH_TAP_TYPE_MACVTAP;
+        else
+          {
+            g_autofree char *quoted = mh_quote_untrusted (type, 40);
+            g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                         "type %s is not supported by this version of microvm-helperd; it "
+                         "makes \"tap\" and \"macvtap\"",
+                         quoted);
+            return FALSE;
+          }
+        break;
+      }
+    case OPTION_LINK:
+      {
+        g_autoptr (GError) local_error = NULL;
+        const char *link = g_variant_get_string (value, NULL);
+
+        if (!mh_ifname_validate (link, &local_error))
+          {
+            g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT, "option link: %s",
+                         local_error->message);
+            return FALSE;
+          }
+        request->link = g_strdup (link);
+        break;
+      }
+    case OPTION_MODE:
+      {
+        const char *mode = g_variant_get_string (value, NULL);
+
+        if (!mh_macvtap_mode_is_valid (mode))
+          {
+            g_autofree char *quoted = mh_quote_untrusted (mode, 40);
+            g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                         "option mode: %s is not a macvtap mode (bridge, vepa, private, "
+                         "passthru, source)",
+                         quoted);
+            return FALSE;
+          }
+        g_free (request->mode);
+        request->mode = g_strdup (mode);
+        break;
+      }
+    case OPTION_MAC:
+      {
+        const char *mac = g_variant_get_string (value, NULL);
+
+        if (!mh_mac_parse (mac, &request->mac))
+          {
+            g_autofree char *quoted = mh_quote_untrusted (mac, 40);
+            g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                         "option mac: %s is not a unicast Ethernet address such as "
+                         "02:00:00:00:00:01",
+                         quoted);
+            return FALSE;
+          }
+        break;
       }
     case OPTION_BRIDGE:
       {
@@ -126,7 +218,6 @@ apply_option (MhTapRequest *request, const char *key, GVariant *value, GError **
           return FALSE;
         }
       break;
-    case OPTION_NOT_YET:
     default:
       g_assert_not_reached ();
     }
@@ -170,8 +261,37 @@ mh_tap_request_parse (const char *name, GVariant *options, GError **error)
         }
     }
 
-  /* Checked once every option is read: the bound depends on the type. */
-  if (request->mtu > MH_TAP_MTU_MAX_TAP)
+  /* Checked once every option is read: they depend on the type. */
+  {
+    const char *const *wrong = request->type == MH_TAP_TYPE_MACVTAP ? tap_only : macvtap_only;
+
+    for (gsize i = 0; wrong[i] != NULL; i++)
+      if (g_hash_table_contains (seen, wrong[i]))
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                       "option %s does not apply to type \"%s\"", wrong[i],
+                       mh_tap_type_to_string (request->type));
+          return NULL;
+        }
+  }
+  if (request->type == MH_TAP_TYPE_MACVTAP)
+    {
+      if (request->link == NULL)
+        {
+          g_set_error_literal (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                               "type \"macvtap\" needs the option link, its parent interface");
+          return NULL;
+        }
+      if (request->mode == NULL)
+        request->mode = g_strdup ("bridge");
+      if (strcmp (request->link, request->name) == 0)
+        {
+          g_set_error_literal (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
+                               "a macvtap cannot be its own parent link");
+          return NULL;
+        }
+    }
+  else if (request->mtu > MH_TAP_MTU_MAX_TAP)
     {
       g_set_error (error, MH_ERROR, MH_ERROR_INVALID_ARGUMENT,
                    "option mtu: %u is more than a tap's largest MTU, %u", request->mtu,
@@ -253,6 +373,25 @@ mh_tap_request_join_bridges (GPtrArray *requests, const char *separator)
       if (request->bridge != NULL &&
           !g_ptr_array_find_with_equal_func (seen, request->bridge, g_str_equal, NULL))
         g_ptr_array_add (seen, request->bridge);
+    }
+  if (seen->len == 0)
+    return NULL;
+  g_ptr_array_add (seen, NULL);
+  return g_strjoinv (separator, (char **) seen->pdata);
+}
+
+char *
+mh_tap_request_join_links (GPtrArray *requests, const char *separator)
+{
+  g_autoptr (GPtrArray) seen = g_ptr_array_new ();
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const MhTapRequest *request = requests->pdata[i];
+
+      if (request->link != NULL &&
+          !g_ptr_array_find_with_equal_func (seen, request->link, g_str_equal, NULL))
+        g_ptr_array_add (seen, request->link);
     }
   if (seen->len == 0)
     return NULL;

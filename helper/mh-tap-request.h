@@ -15,8 +15,28 @@ G_BEGIN_DECLS
  * Ethernet header. */
 #define MH_TAP_MTU_MAX_TAP (65535 - 14)
 
+typedef enum {
+  MH_TAP_TYPE_TAP,
+  MH_TAP_TYPE_MACVTAP,
+} MhTapType;
+
+/* "tap", "macvtap" */
+const char *mh_tap_type_to_string (MhTapType type);
+
+/* The macvtap modes the kernel has; the last two need the administrator's
+ * AllowedMacvtapModes=. */
+gboolean mh_macvtap_mode_is_valid (const char *mode);
+
+/* Whether @text is a unicast Ethernet address (not all zeros); *@canonical,
+ * if given, gets it in lower case with colons. */
+gboolean mh_mac_parse (const char *text, char **canonical);
+
 typedef struct {
   char *name;
+  MhTapType type;
+  char *link;                     /* macvtap: the parent interface */
+  char *mode;                     /* macvtap: "bridge" unless asked */
+  char *mac;                      /* macvtap: canonical, NULL: the kernel's random one */
   char *bridge;                   /* a port of this bridge; NULL: standalone */
   guint mtu;                      /* 0: the default (a bridge's own MTU) */
   gboolean multi_queue;           /* IFF_MULTI_QUEUE, default FALSE */
@@ -40,6 +60,8 @@ char *mh_tap_request_join_names (GPtrArray *requests, const char *separator);
 /* "br0 br1": the distinct bridges a batch asks for, in request order;
  * NULL when none does. */
 char *mh_tap_request_join_bridges (GPtrArray *requests, const char *separator);
+/* The same for the parent links of its macvtaps. */
+char *mh_tap_request_join_links (GPtrArray *requests, const char *separator);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MhTapRequest, mh_tap_request_free)
 

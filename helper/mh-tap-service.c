@@ -59,6 +59,37 @@ mh_tap_service_new (const MhConfig *config, MhTapRegistry *registry, MhTapBacken
 /* ------------------------------------------------------------------ */
 /* Pre-authorization checks */
 
+/* The parent of macvtap @name exists and is not a user's tap or macvtap:
+ * a user's VM must not become the network another VM is put on. */
+static gboolean
+check_parent (MhTapService *service, const char *name, const char *link, GError **error)
+{
+  MhTapBackend *backend = mh_leased_service_get_kernel (service);
+  g_autoptr (GError) local_error = NULL;
+  MhTapKernelInfo info;
+
+  if (!backend->lookup (backend, link, &info, &local_error))
+    {
+      if (g_error_matches (local_error, MH_ERRNO_ERROR, ENODEV))
+        g_set_error (error, MH_ERROR, MH_ERROR_NOT_FOUND,
+                     "%s: the parent link %s does not exist; nothing was changed", name, link);
+      else
+        g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: cannot inspect the parent link %s: %s",
+                     name, link, local_error->message);
+      return FALSE;
+    }
+  if (info.is_tap || info.is_macvtap ||
+      mh_tap_registry_lookup (mh_leased_service_get_registry (service), link) != NULL)
+    {
+      g_set_error (error, MH_ERROR, MH_ERROR_REFUSED,
+                   "%s: %s is a virtual machine's %s, not a network of this computer; a macvtap "
+                   "can only be made on one",
+                   name, link, info.is_macvtap ? "macvtap" : "tap");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* @bridge exists and is a bridge, and a port of MTU @mtu (0: the
  * default) would not change its MTU: the kernel lowers (or raises) a
  * bridge's MTU to follow its ports unless an administrator set it, and a
@@ -131,6 +162,19 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
                              request->mtu, NULL, error))
             return FALSE;
         }
+      if (request->type == MH_TAP_TYPE_MACVTAP)
+        {
+          g_autoptr (GError) local_error = NULL;
+
+          if (!mh_config_check_macvtap (config, request->link, request->mode, &local_error))
+            {
+              g_set_error (error, MH_ERROR, MH_ERROR_REFUSED, "%s: %s", request->name,
+                           local_error->message);
+              return FALSE;
+            }
+          if (!check_parent (service, request->name, request->link, error))
+            return FALSE;
+        }
 
       /* Another user's tap that its owner made non-persistent holds its
        * name no more. */
@@ -154,6 +198,29 @@ mh_tap_service_check_create (MhTapService *service, guint32 uid, GPtrArray *requ
           g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
                        "%s: another request is working on this tap; try again", request->name);
           return FALSE;
+        }
+      if (record->macvtap != (request->type == MH_TAP_TYPE_MACVTAP))
+        {
+          g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
+                       "%s: your %s of that name exists; ask for a %s, or delete it first",
+                       request->name, record->macvtap ? "macvtap" : "tap",
+                       record->macvtap ? "macvtap" : "tap");
+          return FALSE;
+        }
+      if (record->macvtap)
+        {
+          if (g_strcmp0 (record->link, request->link) != 0 ||
+              g_strcmp0 (record->mode, request->mode) != 0 ||
+              (request->mac != NULL && g_strcmp0 (record->mac, request->mac) != 0) ||
+              (request->mtu != 0 && request->mtu != record->mtu))
+            {
+              g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
+                           "%s: your macvtap of that name exists on %s in mode %s; ask for the "
+                           "same, or delete it first",
+                           request->name, record->link, record->mode);
+              return FALSE;
+            }
+          continue;
         }
       if (record->multi_queue != request->multi_queue)
         {
@@ -208,6 +275,10 @@ typedef enum {
 
 typedef struct {
   char *name;
+  gboolean macvtap;
+  char *link;
+  char *mode;
+  char *mac;
   char *bridge;
   guint mtu; /* asked for; the worker fills in a bridge's */
   gboolean multi_queue;
@@ -235,6 +306,9 @@ step_clear (gpointer data)
   Step *step = data;
 
   g_free (step->name);
+  g_free (step->link);
+  g_free (step->mode);
+  g_free (step->mac);
   g_free (step->bridge);
 }
 
@@ -253,6 +327,10 @@ kernel_create_step (CreateJob *job, Step *step, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
   MhTapSpec spec = {
+    .macvtap = step->macvtap,
+    .link = step->link,
+    .mode = step->mode,
+    .mac = step->mac,
     .multi_queue = step->multi_queue,
     .vnet_hdr = step->vnet_hdr,
     .bridge = step->bridge,
@@ -270,6 +348,9 @@ kernel_create_step (CreateJob *job, Step *step, GError **error)
                  "%s: an interface of that name already exists and microvm-helper did not "
                  "make it for you; nothing was changed",
                  step->name);
+  else if (step->macvtap && g_error_matches (local_error, MH_ERRNO_ERROR, ENODEV))
+    g_set_error (error, MH_ERROR, MH_ERROR_NOT_FOUND,
+                 "%s: the parent link %s is gone; nothing was changed", step->name, step->link);
   else
     g_set_error (error, MH_ERROR, MH_ERROR_FAILED, "%s: cannot create the tap: %s", step->name,
                  local_error->message);
@@ -296,9 +377,9 @@ kernel_reuse_step (CreateJob *job, Step *step, GError **error)
       return kernel_create_step (job, step, error);
     }
 
-  if (!info.is_tap || info.ifindex != step->expected_ifindex ||
+  if ((step->macvtap ? !info.is_macvtap : !info.is_tap) || info.ifindex != step->expected_ifindex ||
       info.owner != (gint64) job->caller->uid ||
-      ((info.tun_flags & IFF_MULTI_QUEUE) != 0) != step->multi_queue)
+      (!step->macvtap && ((info.tun_flags & IFF_MULTI_QUEUE) != 0) != step->multi_queue))
     {
       g_set_error (error, MH_ERROR, MH_ERROR_BUSY,
                    "%s: the interface is no longer the tap microvm-helper made for you (it was "
@@ -491,6 +572,10 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
       Step step = { 0 };
 
       step.name = g_strdup (request->name);
+      step.macvtap = request->type == MH_TAP_TYPE_MACVTAP;
+      step.link = g_strdup (request->link);
+      step.mode = g_strdup (request->mode);
+      step.mac = g_strdup (request->mac);
       step.bridge = g_strdup (request->bridge);
       step.mtu = request->mtu;
       step.multi_queue = request->multi_queue;
@@ -511,6 +596,10 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
           record->vnet_hdr = request->vnet_hdr;
           record->bridge = g_strdup (request->bridge);
           record->mtu = request->mtu;
+          record->macvtap = request->type == MH_TAP_TYPE_MACVTAP;
+          record->link = g_strdup (request->link);
+          record->mode = g_strdup (request->mode);
+          record->mac = g_strdup (request->mac);
           if (request->release_on_disconnect)
             mh_tap_record_set_lease (record, caller->sender,
                                      mh_leases_get_bus_id (mh_leased_service_get_leases (service)));

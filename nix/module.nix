@@ -198,6 +198,24 @@ in
                 deciding per call. null or [ ]: none (helper default).
               '';
             };
+            AllowedMacvtapLinks = mkOption {
+              type = types.nullOr (types.listOf types.str);
+              default = null;
+              example = [ "enp3s0" ];
+              description = ''
+                Interfaces (names or glob patterns) a user's macvtap may be
+                made on. null or [ ]: none (helper default).
+              '';
+            };
+            AllowedMacvtapModes = mkOption {
+              type = types.nullOr (types.listOf types.str);
+              default = null;
+              example = [ "source" ];
+              description = ''
+                macvtap modes beyond bridge, vepa and private (which need no
+                consent): passthru, source. null or [ ]: none.
+              '';
+            };
           };
         };
       };

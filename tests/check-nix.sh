@@ -165,6 +165,8 @@ expect("settings keys declared by the module (helper/mh-config.c knows %s)" % kn
 expect("module options", module["options"], [
     "enable: bool", "package: package", "polkit.pciGroup: nullOr str", "polkit.tapGroup: nullOr str",
     "settings: submodule", "settings.Network.AllowedBridges: nullOr listOf str",
+    "settings.Network.AllowedMacvtapLinks: nullOr listOf str",
+    "settings.Network.AllowedMacvtapModes: nullOr listOf str",
     "settings.PCI.Allow: nullOr listOf str", "settings.PCI.Deny: nullOr listOf str",
     "settings.PCI.MaxMemlock: nullOr unsignedInt", "settings.Taps.AllowedNames: nullOr listOf str", "settings.Taps.HostIPv6: nullOr bool",
     "settings.Taps.MaxPerUser: nullOr unsignedInt", "settings.Taps.MaxTotal: nullOr unsignedInt",

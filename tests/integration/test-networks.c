@@ -358,9 +358,8 @@ test_attach_network_action (void)
   mallory = mh_test_agent_new ("mallory");
 
   g_variant_unref (mh_test_assert_call_ok (bob, "CreateTap", "('vm-plain', @a{sv} {})"));
-  assert_refused (bob, "CreateTaps",
-                  "([('vm-b0', @a{sv} {}), ('vm-b1', {'bridge': <'br-ok'>})],)", "NotAuthorized",
-                  NULL);
+  assert_refused (bob, "CreateTaps", "([('vm-b0', @a{sv} {}), ('vm-b1', {'bridge': <'br-ok'>})],)",
+                  "NotAuthorized", NULL);
   assert_refused (mallory, "CreateTap", "('vm-m', {'bridge': <'br-ok'>})", "NotAuthorized", NULL);
 }
 
@@ -376,10 +375,10 @@ test_leased_bridged_released (void)
   alice = mh_test_agent_new ("alice");
   leaser = mh_test_agent_new ("alice");
 
-  g_variant_unref (mh_test_assert_call_ok (
-    leaser, "CreateTaps",
-    "([('vm-l0', {'bridge': <'br-ok'>, 'release_on_disconnect': <true>}), "
-    "('vm-l1', {'release_on_disconnect': <true>})],)"));
+  g_variant_unref (
+    mh_test_assert_call_ok (leaser, "CreateTaps",
+                            "([('vm-l0', {'bridge': <'br-ok'>, 'release_on_disconnect': <true>}), "
+                            "('vm-l1', {'release_on_disconnect': <true>})],)"));
   g_assert_true (mh_test_iface_exists ("vm-l0"));
   mh_test_agent_kill (leaser);
   g_assert_true (mh_test_wait_iface ("vm-l0", FALSE, 5000));

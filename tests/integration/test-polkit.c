@@ -268,6 +268,38 @@ test_prompt_for_a_bridged_batch (void)
   unregister (&registration);
 }
 
+/* A VM with a macvtap and a plain tap: one prompt naming the parent. */
+static void
+test_prompt_for_a_macvtap_batch (void)
+{
+  g_autoptr (MhTestAgent) carol = NULL;
+  Registration registration;
+  g_autoptr (GVariant) created = NULL;
+  Request *request;
+
+  /* A veth end as the parent, nothing else: no /dev/tapN is asked for
+   * here, as the batch is refused before the kernel (the prompt is
+   * dismissed), so this may run beside other tests. */
+  MH_TEST_RUN ("ip", "link", "add", "lan0", "type", "veth", "peer", "name", "lan0-peer");
+  mh_test_helper_set_config ("[Network]\nAllowedMacvtapLinks=lan0\n");
+  carol = mh_test_agent_new ("carol");
+  registration = register_agent_for (carol, MH_TEST_UID_CAROL, FALSE);
+
+  g_free (mh_test_assert_call_error (
+    carol, "CreateTaps",
+    "([('vm-c0', {'type': <'macvtap'>, 'link': <'lan0'>}), ('vm-c1', @a{sv} {})],)",
+    "NotAuthorized", "was dismissed"));
+  request = only_request (&registration);
+  g_test_message ("polkit asked (%s): %s", request->action_id, request->message);
+  g_assert_cmpstr (request->action_id, ==, "org.microvm.helper.attach-network");
+  g_assert_cmpstr (request->message, ==,
+                   "Authentication is required to create the network interfaces vm-c0 vm-c1 "
+                   "for a virtual machine and connect vm-c0 to the network of lan0");
+  g_assert_false (mh_test_iface_exists ("vm-c0"));
+  g_assert_false (mh_test_iface_exists ("vm-c1"));
+  unregister (&registration);
+}
+
 static void
 test_prompt_dismissed (void)
 {
@@ -566,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/polkit/prompt-for-one-tap", test_prompt_for_one_tap);
   g_test_add_func ("/polkit/prompt-for-a-batch", test_prompt_for_a_batch);
   g_test_add_func ("/polkit/prompt-for-a-bridged-batch", test_prompt_for_a_bridged_batch);
+  g_test_add_func ("/polkit/prompt-for-a-macvtap-batch", test_prompt_for_a_macvtap_batch);
   g_test_add_func ("/polkit/prompt-dismissed", test_prompt_dismissed);
   g_test_add_func ("/polkit/no-prompt-without-the-flag", test_no_prompt_without_the_flag);
   g_test_add_func ("/polkit/prompt-for-another-users-tap", test_prompt_for_another_users_tap);

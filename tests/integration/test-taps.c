@@ -316,7 +316,7 @@ test_bad_options (void)
     { "('vm-o', {'multi_queue': <'yes'>})", "must be a boolean" },
     { "('vm-o', {'vnet_hdr': <1>})", "must be a boolean" },
     { "('vm-o', {'release_on_disconnect': <<true>>})", "must be a boolean" },
-    { "('vm-o', {'link': <'eth0'>})", "not supported by this version" },
+    { "('vm-o', {'link': <'eth0'>})", "option link does not apply to type \"tap\"" },
     { "('vm-o', {'type': <'bridge'>})", "type \"bridge\" is not supported" },
     { "('vm-o', {'bridge': <'br/0'>})", "option bridge: " },
     { "('vm-o', {'mtu': <9000>})", "must be an unsigned 32-bit number" },

@@ -19,6 +19,10 @@
  *                             attach to a tap as the hypervisor would
  *                             (TUNSETIFF), then detach
  *                             -> "ok" | "errno <n> <text>"
+ *   open-macvtap PATH         open a macvtap's /dev/tapN and ask it what it
+ *                             is (TUNGETIFF), as qemu does with -netdev
+ *                             tap,fd=N, then close it
+ *                             -> "ok <ifname>" | "errno <n> <text>"
  *   send-ra NAME N            attach to a tap as a hypervisor would and write
  *                             one IPv6 Router Advertisement frame from
  *                             fe80::1 into it: default router, on-link and
@@ -255,6 +259,35 @@ do_open_tap (char *rest)
     }
   close (fd);
   reply ("ok");
+}
+
+static void
+do_open_macvtap (const char *path)
+{
+  struct ifreq ifr;
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      reply ("errno %d open %s: %s", errsv, path, g_strerror (errsv));
+      return;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  if (ioctl (fd, TUNGETIFF, &ifr) < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      reply ("errno %d TUNGETIFF %s: %s", errsv, path, g_strerror (errsv));
+      return;
+    }
+  close (fd);
+  if ((ifr.ifr_flags & IFF_TAP) == 0)
+    {
+      reply ("errno %d %s is not a tap device", EINVAL, path);
+      return;
+    }
+  reply ("ok %s", ifr.ifr_name);
 }
 
 static void
@@ -639,6 +672,8 @@ main (int argc, char **argv)
         do_get (line + 4);
       else if (g_str_has_prefix (line, "open-tap "))
         do_open_tap (line + 9);
+      else if (g_str_has_prefix (line, "open-macvtap "))
+        do_open_macvtap (line + 13);
       else if (g_str_has_prefix (line, "unpersist "))
         do_unpersist (line + 10);
       else if (g_str_has_prefix (line, "flood "))

@@ -200,6 +200,34 @@ test_network_bridges (void)
   check_rejected ("[Network]\nAllowedBridges=br/0\n", "[Network] AllowedBridges: ");
 }
 
+static void
+test_network_macvtap (void)
+{
+  g_autoptr (MhConfig) none = mh_config_new_default ();
+  g_autoptr (MhConfig) some =
+    parse ("[Network]\nAllowedMacvtapLinks=enp*\nAllowedMacvtapModes=source\n", NULL);
+  g_autoptr (GError) no_link = NULL;
+  g_autoptr (GError) other_link = NULL;
+  g_autoptr (GError) mode = NULL;
+
+  g_assert_false (mh_config_check_macvtap (none, "enp3s0", "bridge", &no_link));
+  g_assert_error (no_link, MH_ERROR, MH_ERROR_REFUSED);
+  g_assert_nonnull (strstr (no_link->message, "allows no interface as the parent link of a "
+                                              "macvtap (AllowedMacvtapLinks= in the [Network] "
+                                              "group of (built-in defaults))"));
+  g_assert_true (mh_config_check_macvtap (some, "enp3s0", "bridge", NULL));
+  g_assert_true (mh_config_check_macvtap (some, "enp3s0", "vepa", NULL));
+  g_assert_true (mh_config_check_macvtap (some, "enp3s0", "private", NULL));
+  g_assert_true (mh_config_check_macvtap (some, "enp3s0", "source", NULL));
+  g_assert_false (mh_config_check_macvtap (some, "enp3s0", "passthru", &mode));
+  g_assert_nonnull (strstr (mode->message, "passthru needs the administrator's consent"));
+  g_assert_false (mh_config_check_macvtap (some, "eth0", "bridge", &other_link));
+  g_assert_nonnull (strstr (other_link->message, "allows only enp*"));
+
+  check_rejected ("[Network]\nAllowedMacvtapModes=bridge;nat\n", "\"nat\" is not a macvtap mode");
+  check_rejected ("[Network]\nAllowedMacvtapLinks=a/b\n", "[Network] AllowedMacvtapLinks: ");
+}
+
 /* fuzz-config: an AllowedNames= value GKeyFile cannot read (a bad
  * escape, invalid UTF-8) was dropped, so the helper started and allowed
  * nothing instead of saying what is wrong with the file. */
@@ -221,6 +249,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/empty-allow-list", test_empty_allow_list_allows_nothing);
   g_test_add_func ("/config/rejected", test_rejected);
   g_test_add_func ("/config/network-bridges", test_network_bridges);
+  g_test_add_func ("/config/network-macvtap", test_network_macvtap);
   g_test_add_func ("/config/pci-values", test_pci_values);
   g_test_add_func ("/config/pci-empty-allow", test_pci_empty_allow);
   g_test_add_func ("/config/unreadable-allow-list", test_unreadable_allow_list);

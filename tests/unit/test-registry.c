@@ -53,6 +53,55 @@ test_round_trip (void)
   g_assert_cmpuint (leased->len, ==, 1);
 }
 
+/* The network fields: a bridged tap and a macvtap read back as written,
+ * and a file of an older version (without them) still loads. */
+static void
+test_network_round_trip (void)
+{
+  g_autoptr (MhTapRegistry) registry = mh_tap_registry_new ("/unused");
+  g_autoptr (MhTapRegistry) reread = mh_tap_registry_new ("/unused");
+  g_autoptr (MhTapRegistry) old = mh_tap_registry_new ("/unused");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *data = NULL;
+  const char *old_text = "[tap0]\nname=vm-old\nuid=5\nifindex=3\nstate=ready\n"
+                         "multi_queue=false\nvnet_hdr=true\n";
+  MhTapRecord *record;
+  gsize length;
+
+  record = mh_tap_record_new ("vm-br", 1000);
+  record->state = MH_TAP_STATE_READY;
+  record->bridge = g_strdup ("br0");
+  record->mtu = 9000;
+  mh_tap_registry_insert (registry, record);
+  record = mh_tap_record_new ("vm-mv", 1000);
+  record->state = MH_TAP_STATE_READY;
+  record->macvtap = TRUE;
+  record->link = g_strdup ("eth0");
+  record->mode = g_strdup ("vepa");
+  record->mac = g_strdup ("02:00:00:00:00:01");
+  mh_tap_registry_insert (registry, record);
+
+  data = mh_tap_registry_to_data (registry, &length);
+  g_assert_true (mh_tap_registry_load_from_data (reread, data, length, &error));
+  g_assert_no_error (error);
+  record = mh_tap_registry_lookup (reread, "vm-br");
+  g_assert_false (record->macvtap);
+  g_assert_cmpstr (record->bridge, ==, "br0");
+  g_assert_cmpuint (record->mtu, ==, 9000);
+  record = mh_tap_registry_lookup (reread, "vm-mv");
+  g_assert_true (record->macvtap);
+  g_assert_cmpstr (record->link, ==, "eth0");
+  g_assert_cmpstr (record->mode, ==, "vepa");
+  g_assert_cmpstr (record->mac, ==, "02:00:00:00:00:01");
+  g_assert_null (record->bridge);
+
+  g_assert_true (mh_tap_registry_load_from_data (old, old_text, strlen (old_text), &error));
+  record = mh_tap_registry_lookup (old, "vm-old");
+  g_assert_false (record->macvtap);
+  g_assert_null (record->bridge);
+  g_assert_cmpuint (record->mtu, ==, 0);
+}
+
 /* Whatever a record holds is written so that it reads back the same (the
  * registry is written directly, not through GKeyFile; found by
  * fuzz-tap-registry). */
@@ -147,6 +196,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/registry/round-trip", test_round_trip);
+  g_test_add_func ("/registry/network-round-trip", test_network_round_trip);
   g_test_add_func ("/registry/corrupt", test_corrupt);
   g_test_add_func ("/registry/values-round-trip", test_values_round_trip);
   g_test_add_func ("/registry/save-and-load", test_save_and_load);

@@ -57,6 +57,23 @@ test_network_options (void)
 }
 
 static void
+test_macvtap_options (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) options =
+    g_variant_ref_sink (g_variant_new_parsed ("{'type': <'macvtap'>, 'link': <'eth0'>, 'mac': "
+                                              "<'02:AB:cd:00:00:0F'>, 'mtu': <uint32 65535>}"));
+  g_autoptr (MhTapRequest) request = mh_tap_request_parse ("vm-m", options, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (request->type, ==, MH_TAP_TYPE_MACVTAP);
+  g_assert_cmpstr (request->link, ==, "eth0");
+  g_assert_cmpstr (request->mode, ==, "bridge");
+  g_assert_cmpstr (request->mac, ==, "02:ab:cd:00:00:0f");
+  g_assert_cmpuint (request->mtu, ==, 65535);
+}
+
+static void
 check_option_error (const char *options_text, const char *message_part)
 {
   g_autoptr (GError) error = NULL;
@@ -80,8 +97,20 @@ test_bad_options (void)
   check_option_error ("{'colour': <'red'>}", "unknown option \"colour\"");
   check_option_error ("{'multi_queue': <'true'>}", "must be a boolean (D-Bus type 'b'), not 's'");
   check_option_error ("{'vnet_hdr': <<true>>}", "not 'v'");
-  check_option_error ("{'link': <'eth0'>}", "not supported by this version");
-  check_option_error ("{'type': <'macvtap'>}", "type \"macvtap\" is not supported");
+  check_option_error ("{'link': <'eth0'>}", "option link does not apply to type \"tap\"");
+  check_option_error ("{'type': <'macvtap'>}", "needs the option link");
+  check_option_error ("{'type': <'macvtap'>, 'link': <'eth0'>, 'vnet_hdr': <true>}",
+                      "option vnet_hdr does not apply to type \"macvtap\"");
+  check_option_error ("{'type': <'macvtap'>, 'link': <'eth0'>, 'mac': <'ff:ff:ff:ff:ff:ff'>}",
+                      "not a unicast Ethernet address");
+  check_option_error ("{'type': <'macvtap'>, 'link': <'eth0'>, 'mac': <'00:00:00:00:00:00'>}",
+                      "not a unicast Ethernet address");
+  check_option_error ("{'type': <'macvtap'>, 'link': <'eth0'>, 'mac': <'02:00:00:00:00:1'>}",
+                      "not a unicast Ethernet address");
+  check_option_error ("{'type': <'macvtap'>, 'link': <'eth0'>, 'mac': <'02-00-00-00-00-01'>}",
+                      "not a unicast Ethernet address");
+  check_option_error ("{'type': <'macvtap'>, 'link': <'eth0'>, 'mode': <'bridged'>}",
+                      "not a macvtap mode");
   check_option_error ("{'type': <'bridge'>}", "type \"bridge\" is not supported");
   check_option_error ("{'bridge': <uint32 0>}", "must be a string (D-Bus type 's'), not 'u'");
   check_option_error ("{'bridge': <'br/0'>}", "option bridge: ");
@@ -144,6 +173,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tap-request/defaults-and-options", test_defaults_and_options);
   g_test_add_func ("/tap-request/bad-options", test_bad_options);
   g_test_add_func ("/tap-request/network-options", test_network_options);
+  g_test_add_func ("/tap-request/macvtap-options", test_macvtap_options);
   g_test_add_func ("/tap-request/batch", test_batch);
   return g_test_run ();
 }
