@@ -208,8 +208,8 @@ on_create_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names, gboolean multi_queue,
-                                    gboolean vnet_hdr, GAsyncReadyCallback callback,
+mu_helper_client_create_taps_async (MuHelperClient *client, const MuRunner *runner,
+                                    const char *bridge, GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
@@ -217,16 +217,36 @@ mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names, gb
 
   g_task_set_task_data (task, (gpointer) no_password_advice (client), NULL);
   g_variant_builder_init (&taps, G_VARIANT_TYPE ("a(sa{sv})"));
-  for (guint i = 0; i < names->len; i++)
+  for (guint i = 0; i < runner->taps->len; i++)
     {
       GVariantBuilder options;
 
       g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-      g_variant_builder_add (&options, "{sv}", "multi_queue", g_variant_new_boolean (multi_queue));
-      g_variant_builder_add (&options, "{sv}", "vnet_hdr", g_variant_new_boolean (vnet_hdr));
+      g_variant_builder_add (&options, "{sv}", "multi_queue",
+                             g_variant_new_boolean (runner->tap_multi_queue));
+      g_variant_builder_add (&options, "{sv}", "vnet_hdr",
+                             g_variant_new_boolean (runner->tap_vnet_hdr));
+      if (bridge != NULL)
+        g_variant_builder_add (&options, "{sv}", "bridge", g_variant_new_string (bridge));
       g_variant_builder_add (&options, "{sv}", "release_on_disconnect",
                              g_variant_new_boolean (TRUE));
-      g_variant_builder_add (&taps, "(sa{sv})", names->pdata[i], &options);
+      g_variant_builder_add (&taps, "(sa{sv})", runner->taps->pdata[i], &options);
+    }
+  /* The hypervisor opens each macvtap's /dev/tapN itself (upstream's
+   * microvm-run does), so only the helper's part is asked for here. */
+  for (guint i = 0; i < runner->macvtaps->len; i++)
+    {
+      const MuMacvtap *macvtap = runner->macvtaps->pdata[i];
+      GVariantBuilder options;
+
+      g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&options, "{sv}", "type", g_variant_new_string ("macvtap"));
+      g_variant_builder_add (&options, "{sv}", "link", g_variant_new_string (macvtap->link));
+      g_variant_builder_add (&options, "{sv}", "mode", g_variant_new_string (macvtap->mode));
+      g_variant_builder_add (&options, "{sv}", "mac", g_variant_new_string (macvtap->mac));
+      g_variant_builder_add (&options, "{sv}", "release_on_disconnect",
+                             g_variant_new_boolean (TRUE));
+      g_variant_builder_add (&taps, "(sa{sv})", macvtap->id, &options);
     }
   g_dbus_connection_call (client->bus, HELPER_NAME, HELPER_PATH, HELPER_INTERFACE, "CreateTaps",
                           g_variant_new ("(a(sa{sv}))", &taps), G_VARIANT_TYPE ("(a(si))"),

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "mu-runner.h"
+
 G_BEGIN_DECLS
 
 typedef struct _MuHelperClient MuHelperClient;
@@ -26,11 +28,13 @@ void mu_helper_client_list_taps_async (MuHelperClient *client, GAsyncReadyCallba
 GPtrArray *mu_helper_client_list_taps_finish (MuHelperClient *client, GAsyncResult *result,
                                               GError **error);
 
-/* CreateTaps with the same flags for every name, leased to this
- * connection.  Returns the ifindexes as a GArray of gint32. */
-void mu_helper_client_create_taps_async (MuHelperClient *client, GPtrArray *names,
-                                         gboolean multi_queue, gboolean vnet_hdr,
-                                         GAsyncReadyCallback callback, gpointer user_data);
+/* One CreateTaps for the VM's taps (the runner's flags, ports of @bridge
+ * unless it is NULL) and its macvtaps, all leased to this connection: one
+ * authorization, all or nothing.  Returns the ifindexes as a GArray of
+ * gint32, taps first, then macvtaps. */
+void mu_helper_client_create_taps_async (MuHelperClient *client, const MuRunner *runner,
+                                         const char *bridge, GAsyncReadyCallback callback,
+                                         gpointer user_data);
 GArray *mu_helper_client_create_taps_finish (MuHelperClient *client, GAsyncResult *result,
                                              GError **error);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "mh-ifname.h"
 #include "mu-commands.h"
 #include "mu-error.h"
 #include "mu-json-output.h"
@@ -19,16 +20,20 @@
 /* The polkit actions the helper checks (policy/org.microvm.helper.policy.in);
  * SetMemlockLimit is checked as bind-pci. */
 #define ACTION_MANAGE_TAPS "org.microvm.helper.manage-taps"
+#define ACTION_ATTACH_NETWORK "org.microvm.helper.attach-network"
 #define ACTION_BIND_PCI "org.microvm.helper.bind-pci"
 
 static gboolean opt_json;
 static char *opt_name;
 static char *opt_memlock;
+static char *opt_bridge;
 
 static const GOptionEntry entries[] = {
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON instead of text", NULL },
   { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name, "The VM's name (default: from the runner)",
     "NAME" },
+  { "bridge", 0, 0, G_OPTION_ARG_STRING, &opt_bridge,
+    "As run --bridge: the taps would be ports of this bridge", "NAME" },
   { "memlock", 0, 0, G_OPTION_ARG_STRING, &opt_memlock,
     "Locked memory the run would be given (as run --memlock)", "SIZE" },
   { NULL },
@@ -114,10 +119,29 @@ add_bytes (JsonBuilder *json, const char *key, guint64 bytes)
     json_builder_add_int_value (json, (gint64) MIN (bytes, (guint64) G_MAXINT64));
 }
 
+/* Which bridge the taps would be ports of, and who said so. */
+typedef struct {
+  const char *bridge; /* NULL: standalone taps */
+  char *origin;       /* "--bridge", "[run] Bridge= in PATH", ... */
+} BridgePlan;
+
+/* One CreateTaps asks for attach-network when it puts anything on a
+ * network of the host (a bridge, a macvtap), manage-taps otherwise. */
+static const char *
+taps_action (const MuRunner *runner, const BridgePlan *bridge)
+{
+  return (bridge->bridge != NULL && runner->taps->len > 0) || runner->macvtaps->len > 0
+           ? ACTION_ATTACH_NETWORK
+           : ACTION_MANAGE_TAPS;
+}
+
 /* "privileged": each step run asks microvm-helperd for. */
 static void
-add_privileged (JsonBuilder *json, const MuRunner *runner, const MemlockPlan *memlock)
+add_privileged (JsonBuilder *json, const MuRunner *runner, const BridgePlan *bridge,
+                const MemlockPlan *memlock)
 {
+  const char *action = taps_action (runner, bridge);
+
   json_builder_set_member_name (json, "privileged");
   json_builder_begin_object (json);
 
@@ -129,7 +153,8 @@ add_privileged (JsonBuilder *json, const MuRunner *runner, const MemlockPlan *me
       mu_json_add_string (json, "name", runner->taps->pdata[i]);
       mu_json_add_bool (json, "vnet_hdr", runner->tap_vnet_hdr);
       mu_json_add_bool (json, "multi_queue", runner->tap_multi_queue);
-      add_call (json, "CreateTaps", ACTION_MANAGE_TAPS);
+      mu_json_add_string (json, "bridge", bridge->bridge);
+      add_call (json, "CreateTaps", action);
       json_builder_end_object (json);
     }
   json_builder_end_array (json);
@@ -144,15 +169,27 @@ add_privileged (JsonBuilder *json, const MuRunner *runner, const MemlockPlan *me
       mu_json_add_string (json, "mac", m->mac);
       mu_json_add_string (json, "link", m->link);
       mu_json_add_string (json, "mode", m->mode);
-      mu_json_add_bool (json, "supported", FALSE);
+      /* The hypervisor opens the node: /dev/tap + the ifindex it gets. */
+      mu_json_add_string (json, "device", "/dev/tapIFINDEX");
+      add_call (json, "CreateTaps", action);
       json_builder_end_object (json);
     }
   json_builder_end_array (json);
 
   /* Bridge ports come from no file of the runner (upstream's bridge
-   * interfaces go through qemu-bridge-helper); none are made yet. */
+   * interfaces go through qemu-bridge-helper): from the user's config or
+   * --bridge. */
   json_builder_set_member_name (json, "bridges");
   json_builder_begin_array (json);
+  if (bridge->bridge != NULL && runner->taps->len > 0)
+    {
+      json_builder_begin_object (json);
+      mu_json_add_string (json, "name", bridge->bridge);
+      mu_json_add_string (json, "from", bridge->origin);
+      mu_json_add_strings (json, "taps", runner->taps);
+      add_call (json, "CreateTaps", action);
+      json_builder_end_object (json);
+    }
   json_builder_end_array (json);
 
   json_builder_set_member_name (json, "pci_devices");
@@ -181,7 +218,7 @@ add_privileged (JsonBuilder *json, const MuRunner *runner, const MemlockPlan *me
 
 static void
 print_json (const MuRunner *runner, const char *name, const char *state_dir,
-            const MemlockPlan *memlock)
+            const BridgePlan *bridge, const MemlockPlan *memlock)
 {
   g_autoptr (JsonBuilder) json = json_builder_new ();
 
@@ -212,7 +249,7 @@ print_json (const MuRunner *runner, const char *name, const char *state_dir,
     }
   json_builder_end_array (json);
   mu_json_add_strings (json, "usb_devices", runner->usb_devices);
-  add_privileged (json, runner, memlock);
+  add_privileged (json, runner, bridge, memlock);
 
   /* Needs no privilege: one virtiofsd per share, run as the user. */
   json_builder_set_member_name (json, "shares");
@@ -322,7 +359,7 @@ print_memlock (const MemlockPlan *memlock)
 
 static void
 print_text (const MuRunner *runner, const char *name, const char *state_dir,
-            const MemlockPlan *memlock)
+            const BridgePlan *bridge, const MemlockPlan *memlock)
 {
   g_autofree char *flags =
     g_strdup_printf (" (flags:%s%s)", runner->tap_vnet_hdr ? " vnet_hdr" : "",
@@ -338,8 +375,7 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir,
   for (guint i = 0; i < runner->macvtaps->len; i++)
     {
       const MuMacvtap *m = runner->macvtaps->pdata[i];
-      printf ("%-13s%s on %s (%s, %s): not supported yet\n", "macvtap:", m->id, m->link, m->mode,
-              m->mac);
+      printf ("%-13s%s on %s (%s, %s)\n", "macvtap:", m->id, m->link, m->mode, m->mac);
     }
   print_list_line ("usb devices:", runner->usb_devices, " (not acted on)");
   printf ("%-13s%s\n", "system:", runner->system != NULL ? runner->system : "-");
@@ -365,8 +401,22 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir,
       for (guint i = 0; i < runner->taps->len; i++)
         g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
                                 (const char *) runner->taps->pdata[i]);
-      printf ("  %-13sCreateTaps %s%s, one call\n  %-13spolkit: %s\n", "taps:", names->str, flags,
-              "", ACTION_MANAGE_TAPS);
+      printf ("  %-13sCreateTaps %s%s, one call%s\n", "taps:", names->str, flags,
+              runner->macvtaps->len > 0 ? " with the macvtaps" : "");
+      if (bridge->bridge != NULL)
+        printf ("  %-13sports of the bridge %s (from %s)\n", "", bridge->bridge, bridge->origin);
+      printf ("  %-13spolkit: %s\n", "", taps_action (runner, bridge));
+      any = TRUE;
+    }
+  for (guint i = 0; i < runner->macvtaps->len; i++)
+    {
+      const MuMacvtap *m = runner->macvtaps->pdata[i];
+      printf ("  %-13s%s on %s (mode %s, %s), its /dev/tapIFINDEX for the hypervisor\n",
+              i == 0 ? "macvtaps:" : "", m->id, m->link, m->mode, m->mac);
+      if (i + 1 == runner->macvtaps->len)
+        printf ("  %-13s%s, polkit: %s\n", "",
+                runner->taps->len > 0 ? "in the same CreateTaps" : "CreateTaps, one call",
+                ACTION_ATTACH_NETWORK);
       any = TRUE;
     }
   if (runner->pci_devices->len > 0)
@@ -381,13 +431,6 @@ print_text (const MuRunner *runner, const char *name, const char *state_dir,
     }
   print_memlock (memlock);
   any = any || memlock->step != MEMLOCK_NOT_NEEDED;
-  for (guint i = 0; i < runner->macvtaps->len; i++)
-    {
-      const MuMacvtap *m = runner->macvtaps->pdata[i];
-      printf ("  %-13s%s on %s: not supported yet, run refuses\n", i == 0 ? "macvtaps:" : "", m->id,
-              m->link);
-      any = TRUE;
-    }
   if (!any)
     printf ("  nothing\n");
 
@@ -429,6 +472,7 @@ mu_command_inspect (int argc, char **argv)
   g_autoptr (MuUserConfig) config = NULL;
   g_autoptr (GError) error = NULL;
   MemlockPlan memlock;
+  BridgePlan bridge = { NULL, NULL };
   guint64 wanted;
   const char *name;
 
@@ -465,9 +509,22 @@ mu_command_inspect (int argc, char **argv)
     return mu_command_fail (error);
   state = mu_vm_state_new (name);
   memlock = plan_memlock (runner, wanted);
-  if (opt_json)
-    print_json (runner, name, state->state_dir, &memlock);
+  if (opt_bridge != NULL)
+    {
+      if (!mh_ifname_validate (opt_bridge, &error))
+        {
+          g_prefix_error (&error, "--bridge=: ");
+          return mu_command_fail (error);
+        }
+      bridge.bridge = opt_bridge;
+      bridge.origin = g_strdup ("--bridge");
+    }
   else
-    print_text (runner, name, state->state_dir, &memlock);
+    bridge.bridge = mu_user_config_bridge_for (config, name, &bridge.origin);
+  if (opt_json)
+    print_json (runner, name, state->state_dir, &bridge, &memlock);
+  else
+    print_text (runner, name, state->state_dir, &bridge, &memlock);
+  g_free (bridge.origin);
   return 0;
 }

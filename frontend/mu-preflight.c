@@ -68,16 +68,6 @@ mu_run_preflight (MuRunner *runner, const MuRunOptions *options, MuVirtiofsd **v
                    "user, or pass --allow-root if you really mean it");
       return FALSE;
     }
-  if (runner->macvtaps->len > 0)
-    {
-      const MuMacvtap *first = runner->macvtaps->pdata[0];
-      g_set_error (error, MU_ERROR, MU_ERROR_UNSUPPORTED,
-                   "%s/share/microvm/macvtap-interfaces lists %u macvtap interface(s) (%s on "
-                   "%s), which microvm-user does not support yet; use tap interfaces "
-                   "(microvm.interfaces with type = \"tap\")",
-                   runner->given_path, runner->macvtaps->len, first->id, first->link);
-      return FALSE;
-    }
   if (runner->usb_devices->len > 0)
     mu_progress ("note: share/microvm/usb-devices lists %u USB device(s); they are passed by "
                  "the hypervisor itself and need device permissions set by your administrator",

@@ -1,5 +1,6 @@
 /* `microvm-user run RUNNER`: its options, with the defaults of the user's
  * config, turned into MuRunOptions for the run itself (mu-run.c). */
+#include "mh-ifname.h"
 #include "mu-commands.h"
 #include "mu-error.h"
 #include "mu-polkit-agent.h"
@@ -15,6 +16,7 @@ static int opt_shutdown_timeout = 0;
 static char *opt_memlock;
 static gboolean opt_no_ask_password;
 static gboolean opt_allow_root;
+static char *opt_bridge;
 
 static const GOptionEntry run_entries[] = {
   { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
@@ -29,6 +31,8 @@ static const GOptionEntry run_entries[] = {
     "Never ask for a password: fail if polkit wants one", NULL },
   { "allow-root", 0, 0, G_OPTION_ARG_NONE, &opt_allow_root,
     "Allow running as root (the point is to run VMs as a user)", NULL },
+  { "bridge", 0, 0, G_OPTION_ARG_STRING, &opt_bridge,
+    "Make the VM's taps ports of this bridge (default: Bridge= of your config)", "NAME" },
   { NULL },
 };
 
@@ -38,6 +42,7 @@ mu_command_run (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new ("[RUNNER]");
   g_autoptr (MuRunner) runner = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *bridge_origin = NULL;
   g_autoptr (MuPolkitAgent) agent = NULL;
   g_autoptr (MuUserConfig) config = NULL;
   g_autofree char *installed = NULL;
@@ -120,8 +125,21 @@ mu_command_run (int argc, char **argv)
       return 2;
     }
   options.configured_virtiofsd = config->virtiofsd;
+  if (opt_bridge != NULL)
+    {
+      if (!mh_ifname_validate (opt_bridge, &error))
+        {
+          g_prefix_error (&error, "--bridge=: ");
+          return mu_command_fail (error);
+        }
+      options.bridge = opt_bridge;
+      bridge_origin = g_strdup ("--bridge");
+    }
+  else
+    options.bridge = mu_user_config_bridge_for (config, name, &bridge_origin);
+  options.bridge_origin = bridge_origin;
 
-  if (options.interactive && runner->taps->len > 0)
+  if (options.interactive && (runner->taps->len > 0 || runner->macvtaps->len > 0))
     agent = mu_polkit_agent_start ();
 
   status = mu_run (runner, name, &options, &error);

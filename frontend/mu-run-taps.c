@@ -8,6 +8,9 @@
 
 struct _MuRunTaps {
   MuRunner *runner;
+  const char *bridge;          /* borrowed from the run's options */
+  const char *bridge_origin;   /* likewise */
+  GPtrArray *names;            /* the taps' and the macvtaps' names, in the call's order */
   MuHelperClient *helper;      /* the run's, borrowed */
   MuHelperClient *reconnected; /* ours, after the bus came back */
   GPtrArray *existing;         /* the user's already: left as they were */
@@ -21,11 +24,19 @@ struct _MuRunTaps {
 };
 
 MuRunTaps *
-mu_run_taps_new (MuRunner *runner, MuHelperClient *helper)
+mu_run_taps_new (MuRunner *runner, MuHelperClient *helper, const char *bridge,
+                 const char *bridge_origin)
 {
   MuRunTaps *taps = g_new0 (MuRunTaps, 1);
 
   taps->runner = runner;
+  taps->bridge = bridge;
+  taps->bridge_origin = bridge_origin;
+  taps->names = g_ptr_array_new ();
+  for (guint i = 0; i < runner->taps->len; i++)
+    g_ptr_array_add (taps->names, runner->taps->pdata[i]);
+  for (guint i = 0; i < runner->macvtaps->len; i++)
+    g_ptr_array_add (taps->names, ((MuMacvtap *) runner->macvtaps->pdata[i])->id);
   taps->helper = helper;
   taps->created = g_ptr_array_new_with_free_func (g_free);
   return taps;
@@ -38,6 +49,7 @@ mu_run_taps_free (MuRunTaps *taps)
     return;
   if (taps->reconnect_source != 0)
     g_source_remove (taps->reconnect_source);
+  g_clear_pointer (&taps->names, g_ptr_array_unref);
   g_clear_pointer (&taps->existing, g_ptr_array_unref);
   g_clear_pointer (&taps->created, g_ptr_array_unref);
   g_clear_pointer (&taps->reconnected, mu_helper_client_free);
@@ -51,7 +63,6 @@ static void
 on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   MuRunTaps *taps = user_data;
-  MuRunner *runner = taps->runner;
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) ifindexes = NULL;
 
@@ -63,12 +74,12 @@ on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
       mu_run_report (&taps->started, g_steal_pointer (&error));
       return;
     }
-  for (guint i = 0; i < runner->taps->len; i++)
-    if (!g_ptr_array_find_with_equal_func (taps->existing, runner->taps->pdata[i], g_str_equal,
+  for (guint i = 0; i < taps->names->len; i++)
+    if (!g_ptr_array_find_with_equal_func (taps->existing, taps->names->pdata[i], g_str_equal,
                                            NULL))
-      g_ptr_array_add (taps->created, g_strdup (runner->taps->pdata[i]));
-  mu_progress ("taps ready: %u made for this run, %u of yours reused", taps->created->len,
-               runner->taps->len - taps->created->len);
+      g_ptr_array_add (taps->created, g_strdup (taps->names->pdata[i]));
+  mu_progress ("network interfaces ready: %u made for this run, %u of yours reused",
+               taps->created->len, taps->names->len - taps->created->len);
   mu_run_report (&taps->started, NULL);
 }
 
@@ -88,17 +99,20 @@ on_taps_listed (GObject *source, GAsyncResult *result, gpointer user_data)
       mu_run_report (&taps->started, g_steal_pointer (&error));
       return;
     }
-  names = mu_join_names (runner->taps);
-  mu_progress ("asking microvm-helperd for taps (%s)", names);
-  mu_helper_client_create_taps_async (taps->helper, runner->taps, runner->tap_multi_queue,
-                                      runner->tap_vnet_hdr, on_taps_created, taps);
+  names = mu_join_names (taps->names);
+  if (taps->bridge != NULL && runner->taps->len > 0)
+    mu_progress ("asking microvm-helperd for %s, the taps on the bridge %s (from %s)", names,
+                 taps->bridge, taps->bridge_origin);
+  else
+    mu_progress ("asking microvm-helperd for %s", names);
+  mu_helper_client_create_taps_async (taps->helper, runner, taps->bridge, on_taps_created, taps);
 }
 
 void
 mu_run_taps_start (MuRunTaps *taps, MuRunReportFunc func, gpointer user_data)
 {
   mu_run_report_to (&taps->started, func, user_data);
-  if (taps->runner->taps->len == 0)
+  if (taps->names->len == 0)
     {
       mu_run_report (&taps->started, NULL);
       return;

@@ -14,7 +14,10 @@ G_BEGIN_DECLS
 typedef struct _MuRunTaps MuRunTaps;
 
 /* @helper may be NULL when the runner has no taps. */
-MuRunTaps *mu_run_taps_new (MuRunner *runner, MuHelperClient *helper);
+/* @bridge (may be NULL): the bridge the taps are made ports of, said to
+ * come from @bridge_origin; both borrowed, outliving the phase. */
+MuRunTaps *mu_run_taps_new (MuRunner *runner, MuHelperClient *helper, const char *bridge,
+                            const char *bridge_origin);
 void mu_run_taps_free (MuRunTaps *taps);
 
 /* Reports once every tap exists, or why it could not be made. */

@@ -305,8 +305,17 @@ prepare (Run *run, const char *name, GError **error)
   run->shares =
     mu_run_shares_new (runner, run->state->state_dir, virtiofsd, run->options->socket_timeout_s);
   run->hypervisor = mu_run_hypervisor_new (runner, run->state, run->options);
-  if (!mu_tap_hold_claim (run->state, runner->taps, error))
-    return FALSE;
+  /* A macvtap is held like a tap: two runs must not share one. */
+  {
+    g_autoptr (GPtrArray) held = g_ptr_array_new ();
+
+    for (guint i = 0; i < runner->taps->len; i++)
+      g_ptr_array_add (held, runner->taps->pdata[i]);
+    for (guint i = 0; i < runner->macvtaps->len; i++)
+      g_ptr_array_add (held, ((MuMacvtap *) runner->macvtaps->pdata[i])->id);
+    if (!mu_tap_hold_claim (run->state, held, error))
+      return FALSE;
+  }
   run->claimed = TRUE;
   /* `current` keeps the path as given (a `result` symlink), so that after a
    * rebuild `list` can tell the running system is outdated. */
@@ -321,14 +330,15 @@ prepare (Run *run, const char *name, GError **error)
   if (run->control == NULL)
     return FALSE;
 
-  if (runner->taps->len > 0 || runner->pci_devices->len > 0)
+  if (runner->taps->len > 0 || runner->macvtaps->len > 0 || runner->pci_devices->len > 0)
     {
       run->helper = mu_helper_client_new (run->options->interactive, error);
       if (run->helper == NULL)
         return FALSE;
       mu_helper_client_set_closed_func (run->helper, on_bus_closed, run);
     }
-  run->taps = mu_run_taps_new (runner, run->helper);
+  run->taps =
+    mu_run_taps_new (runner, run->helper, run->options->bridge, run->options->bridge_origin);
   run->devices = mu_run_devices_new (runner, run->helper, run->options->memlock);
   return TRUE;
 }

@@ -24,6 +24,8 @@ typedef struct {
   const char *virtiofsd;            /* --virtiofsd, may be NULL */
   const char *configured_virtiofsd; /* from the user's config, may be NULL */
   guint64 memlock;                  /* RLIMIT_MEMLOCK for PCI passthrough, 0 = not given */
+  const char *bridge;               /* the taps are made ports of it; NULL: standalone */
+  const char *bridge_origin;        /* where it came from, for messages */
 } MuRunOptions;
 
 void mu_run_options_init (MuRunOptions *options);

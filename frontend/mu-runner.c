@@ -10,6 +10,7 @@
 
 #include "mh-error.h"
 #include "mh-ifname.h"
+#include "mh-macvtap-words.h"
 #include "mh-pci-address.h"
 #include "mh-syscall.h"
 #include "mu-error.h"
@@ -264,6 +265,7 @@ add_macvtap (const Reader *reader, const char *file, guint number, char *line, g
   GPtrArray *macvtaps = data;
   g_auto (GStrv) fields = g_strsplit (line, " ", -1);
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *mac = NULL;
   MuMacvtap *macvtap;
 
   if (g_strv_length (fields) != 4)
@@ -272,9 +274,18 @@ add_macvtap (const Reader *reader, const char *file, guint number, char *line, g
   if (!mh_ifname_validate (fields[0], &local_error) ||
       !mh_ifname_validate (fields[2], &local_error))
     return layout_error (error, reader, file, number, "%s", local_error->message);
+  if (!mh_mac_parse (fields[1], &mac))
+    return layout_error (error, reader, file, number,
+                         "%s is not a unicast Ethernet address such as 02:00:00:00:00:01",
+                         fields[1]);
+  /* Every mode upstream's option allows, source included. */
+  if (!mh_macvtap_mode_is_valid (fields[3]))
+    return layout_error (error, reader, file, number,
+                         "%s is not a macvtap mode (bridge, vepa, private, passthru, source)",
+                         fields[3]);
   macvtap = g_new0 (MuMacvtap, 1);
   macvtap->id = g_strdup (fields[0]);
-  macvtap->mac = g_strdup (fields[1]);
+  macvtap->mac = g_steal_pointer (&mac);
   macvtap->link = g_strdup (fields[2]);
   macvtap->mode = g_strdup (fields[3]);
   g_ptr_array_add (macvtaps, macvtap);

@@ -5,6 +5,10 @@
  *   Virtiofsd=/path/to/virtiofsd
  *   ShutdownTimeout=60
  *   MemLock=6G
+ *   Bridge=br0            the bridge every VM's taps are made ports of
+ *
+ *   [vm NAME]
+ *   Bridge=br-lab         the same for the VM NAME only (wins over [run])
  *
  * Command-line options win over it.  Unknown keys are errors (a typo
  * should not be silently ignored). */
@@ -19,7 +23,13 @@ typedef struct {
   char *virtiofsd;        /* NULL: not set */
   int shutdown_timeout_s; /* 0: not set */
   guint64 memlock;        /* 0: not set */
+  char *bridge;           /* [run] Bridge=, NULL: not set */
+  GHashTable *vm_bridges; /* VM name -> [vm NAME] Bridge= */
 } MuUserConfig;
+
+/* The bridge the configuration gives the taps of VM @name, or NULL;
+ * *@origin says where it came from ("[vm NAME] Bridge= in PATH"). */
+const char *mu_user_config_bridge_for (const MuUserConfig *config, const char *name, char **origin);
 
 /* Loads the file; a missing file gives an empty configuration. */
 MuUserConfig *mu_user_config_load (GError **error);

@@ -35,8 +35,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NlAddr, nl_addr_put)
 static gboolean
 sysfs_devnum (const char *name, int ifindex, dev_t *devnum, GError **error)
 {
-  g_autofree char *path =
-    g_strdup_printf ("/sys/class/net/%s/macvtap/tap%d/dev", name, ifindex);
+  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/macvtap/tap%d/dev", name, ifindex);
   g_autofree char *text = NULL;
   guint major_number, minor_number;
 

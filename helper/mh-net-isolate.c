@@ -69,4 +69,3 @@ mh_net_isolate_from_host (const char *name, gboolean host_ipv6, guint mtu, GErro
       return FALSE;
   return TRUE;
 }
-

@@ -8,7 +8,6 @@
 
 #include "mh-error.h"
 
-
 static int
 errno_from_nl (int nl_error)
 {
@@ -62,4 +61,3 @@ mh_nl_route_socket (GError **error)
     }
   return g_steal_pointer (&sock);
 }
-

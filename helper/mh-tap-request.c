@@ -5,6 +5,7 @@
 
 #include "mh-error.h"
 #include "mh-ifname.h"
+#include "mh-macvtap-words.h"
 
 typedef enum {
   OPTION_MULTI_QUEUE,
@@ -39,42 +40,10 @@ static const struct {
 static const char *const tap_only[] = { "multi_queue", "vnet_hdr", "bridge", NULL };
 static const char *const macvtap_only[] = { "link", "mode", "mac", NULL };
 
-static const char *const macvtap_modes[] = {
-  "bridge", "vepa", "private", "passthru", "source", NULL
-};
-
 const char *
 mh_tap_type_to_string (MhTapType type)
 {
   return type == MH_TAP_TYPE_MACVTAP ? "macvtap" : "tap";
-}
-
-gboolean
-mh_macvtap_mode_is_valid (const char *mode)
-{
-  return g_strv_contains (macvtap_modes, mode);
-}
-
-gboolean
-mh_mac_parse (const char *text, char **canonical)
-{
-  guint octets[6];
-  char end;
-
-  if (strlen (text) != 17 || sscanf (text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &octets[0], &octets[1],
-                                     &octets[2], &octets[3], &octets[4], &octets[5], &end) != 6)
-    return FALSE;
-  for (gsize i = 0; i < 17; i++)
-    if ((i % 3 == 2) != (text[i] == ':') || (i % 3 != 2 && !g_ascii_isxdigit (text[i])))
-      return FALSE;
-  /* Multicast (the group bit) or all zeros cannot be an interface's own. */
-  if ((octets[0] & 1) != 0 ||
-      (octets[0] | octets[1] | octets[2] | octets[3] | octets[4] | octets[5]) == 0)
-    return FALSE;
-  if (canonical != NULL)
-    *canonical = g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", octets[0], octets[1], octets[2],
-                                  octets[3], octets[4], octets[5]);
-  return TRUE;
 }
 
 void

@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "mh-macvtap-words.h"
+
 G_BEGIN_DECLS
 
 /* The MTU bounds of the contract: IPv4's minimum, and what the MTU
@@ -22,14 +24,6 @@ typedef enum {
 
 /* "tap", "macvtap" */
 const char *mh_tap_type_to_string (MhTapType type);
-
-/* The macvtap modes the kernel has; the last two need the administrator's
- * AllowedMacvtapModes=. */
-gboolean mh_macvtap_mode_is_valid (const char *mode);
-
-/* Whether @text is a unicast Ethernet address (not all zeros); *@canonical,
- * if given, gets it in lower case with colons. */
-gboolean mh_mac_parse (const char *text, char **canonical);
 
 typedef struct {
   char *name;

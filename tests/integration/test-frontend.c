@@ -350,16 +350,35 @@ test_unsupported_devices (void)
                       "vm-mv aa:bb:cc:00:11:22 eth0 bridge\n", 0644);
   mh_test_write_file (runner, "share/microvm/usb-devices", "vendorid=0x0bda,productid=0x2838\n",
                       0644);
+  /* A macvtap is the helper's to refuse, and its message names the key
+   * the administrator would set; nothing was made (no /dev/tapN either,
+   * so this may run beside other tests). */
+  status =
+    mh_test_run_as ("alice", &run_output, (const char *const[]){ binary, "run", runner, NULL });
+  g_test_message ("%s", run_output);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (run_output, "vm-mv: the administrator allows no interface as the "
+                                        "parent link of a macvtap (AllowedMacvtapLinks= in the "
+                                        "[Network] group of "));
+  g_assert_false (mh_test_iface_exists ("vm-f0"));
+  /* Allowed, but the parent is missing: the message names it. */
+  mh_test_helper_kill ();
+  mh_test_helper_wait_gone ();
+  mh_test_helper_set_config ("[Network]\nAllowedMacvtapLinks=eth0\n");
+  g_clear_pointer (&run_output, g_free);
   status =
     mh_test_run_as ("alice", &run_output, (const char *const[]){ binary, "run", runner, NULL });
   g_assert_cmpint (status, ==, 1);
-  g_assert_nonnull (strstr (run_output, "lists 1 macvtap interface(s) (vm-mv on eth0), which "
-                                        "microvm-user does not support yet"));
+  g_assert_nonnull (strstr (run_output, "vm-mv: the parent link eth0 does not exist"));
+  g_assert_false (mh_test_iface_exists ("vm-f0"));
+  mh_test_helper_kill ();
+  mh_test_helper_wait_gone ();
+
   status = mh_test_run_as ("alice", &inspect_output,
                            (const char *const[]){ binary, "inspect", runner, NULL });
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (inspect_output, "macvtap:     vm-mv on eth0 (bridge, "
-                                            "aa:bb:cc:00:11:22): not supported yet\n"));
+                                            "aa:bb:cc:00:11:22)\n"));
   g_assert_nonnull (strstr (inspect_output, "usb devices: vendorid=0x0bda,productid=0x2838 (not "
                                             "acted on)\n"));
 
@@ -374,12 +393,17 @@ test_unsupported_devices (void)
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (inspect_output,
                             "  taps:        CreateTaps vm-f0, vm-f1 (flags: vnet_hdr "
-                            "multi_queue), one call\n"));
+                            "multi_queue), one call with the macvtaps\n"
+                            "               polkit: org.microvm.helper.attach-network\n"));
   g_assert_nonnull (strstr (inspect_output, "  pci devices: BindPciDevice 0000:01:00.0 to "
                                             "vfio-pci, one call each\n"
                                             "               polkit: org.microvm.helper.bind-pci"));
   g_assert_nonnull (strstr (inspect_output, "  memlock:     SetMemlockLimit to "));
-  g_assert_nonnull (strstr (inspect_output, "  macvtaps:    vm-mv on eth0: not supported yet"));
+  g_assert_nonnull (strstr (inspect_output,
+                            "  macvtaps:    vm-mv on eth0 (mode bridge, aa:bb:cc:00:11:22), its "
+                            "/dev/tapIFINDEX for the hypervisor\n"
+                            "               in the same CreateTaps, polkit: "
+                            "org.microvm.helper.attach-network\n"));
   g_assert_nonnull (strstr (inspect_output, "no privilege needed:\n  shares:      abs: "));
   g_assert_nonnull (strstr (inspect_output, "  vsock:       cid 7 "));
   g_clear_pointer (&inspect_output, g_free);
@@ -398,9 +422,43 @@ test_unsupported_devices (void)
                "d['privileged']['memlock']['bytes'])",
                "('size-missing', None)");
   ASSERT_JSON (inspect_output,
-               "([(m['id'], m['supported']) for m in d['privileged']['macvtaps']], "
-               "d['privileged']['bridges'], [s['tag'] for s in d['shares']], d['vsock_cid'])",
-               "([('vm-mv', False)], [], ['abs', 'rel'], 7)");
+               "([(m['id'], m['link'], m['mode'], m['method'], m['polkit_action']) for m in "
+               "d['privileged']['macvtaps']], d['privileged']['bridges'], "
+               "[s['tag'] for s in d['shares']], d['vsock_cid'])",
+               "([('vm-mv', 'eth0', 'bridge', 'CreateTaps', 'org.microvm.helper.attach-network')], "
+               "[], ['abs', 'rel'], 7)");
+
+  /* A bridge for the taps: from the user's config, for all VMs or this
+   * one, and --bridge over both; inspect says which. */
+  {
+    g_autofree char *home = mh_test_home ("alice");
+    g_autofree char *config_dir = g_build_filename (home, ".config", "microvm", NULL);
+
+    MH_TEST_RUN ("mkdir", "-p", config_dir);
+    mh_test_write_file (config_dir, "microvm-user.conf",
+                        "[run]\nBridge=br-all\n\n[vm devices]\nBridge=br-dev\n", 0644);
+    MH_TEST_RUN ("chown", "-R", "alice:alice", home);
+  }
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as ("alice", &inspect_output,
+                           (const char *const[]){ binary, "inspect", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (inspect_output, "               ports of the bridge br-dev (from "
+                                            "[vm devices] Bridge= in "));
+  g_clear_pointer (&inspect_output, g_free);
+  status =
+    mh_test_run_as ("alice", &inspect_output,
+                    (const char *const[]){ binary, "inspect", "--name=other", runner, NULL });
+  g_assert_nonnull (strstr (inspect_output, "ports of the bridge br-all (from [run] Bridge= in "));
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as (
+    "alice", &inspect_output,
+    (const char *const[]){ binary, "inspect", "--json", "--bridge=br-cli", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  ASSERT_JSON (inspect_output,
+               "([(b['name'], b['from'], b['taps']) for b in d['privileged']['bridges']], "
+               "[t['bridge'] for t in d['privileged']['taps']])",
+               "([('br-cli', '--bridge', ['vm-f0', 'vm-f1'])], ['br-cli', 'br-cli'])");
   g_clear_pointer (&inspect_output, g_free);
   status =
     mh_test_run_as ("alice", &inspect_output,

@@ -21,11 +21,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "mh-test-runner.h"
 #include "mh-test.h"
 
 #define LOCK_PATH "/tmp/microvm-helper-macvtap-tests.lock"
-#define CONFIG                                                                            \
-  "[Network]\nAllowedMacvtapLinks=lan0\nAllowedBridges=br-ok\n"
+#define CONFIG "[Network]\nAllowedMacvtapLinks=lan0\nAllowedBridges=br-ok\n"
 
 static int lock_fd = -1;
 
@@ -237,8 +237,8 @@ test_create_list_delete (void)
   g_assert_null (details_of (bob, "vm-mv"));
 
   /* The same again reuses it; as a tap, or on another mode, it is Busy. */
-  g_variant_unref (mh_test_assert_call_ok (
-    alice, "CreateTap", "('vm-mv', {'type': <'macvtap'>, 'link': <'lan0'>})"));
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap",
+                                           "('vm-mv', {'type': <'macvtap'>, 'link': <'lan0'>})"));
   assert_refused (alice, "CreateTap", "('vm-mv', @a{sv} {})", "Busy", "your macvtap");
   assert_refused (alice, "CreateTap",
                   "('vm-mv', {'type': <'macvtap'>, 'link': <'lan0'>, 'mode': <'vepa'>})", "Busy",
@@ -345,9 +345,10 @@ test_mixed_batch (void)
                   "('vm-c', {'type': <'macvtap'>, 'link': <'lan1'>})],)",
                   "Refused", "vm-c: the administrator allows only lan0");
 
-  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTaps",
-                                           "([('vm-a', @a{sv} {}), ('vm-b', {'bridge': <'br-ok'>}), "
-                                           "('vm-c', {'type': <'macvtap'>, 'link': <'lan0'>})],)"));
+  g_variant_unref (
+    mh_test_assert_call_ok (alice, "CreateTaps",
+                            "([('vm-a', @a{sv} {}), ('vm-b', {'bridge': <'br-ok'>}), "
+                            "('vm-c', {'type': <'macvtap'>, 'link': <'lan0'>})],)"));
   log_ip_link ("vm-b");
   assert_macvtap ("vm-c", "lan0", MH_TEST_UID_ALICE);
   master = g_file_read_link ("/sys/class/net/vm-b/master", NULL);
@@ -397,10 +398,77 @@ test_given_away (void)
   node = node_of ("vm-given");
   g_assert_cmpint (chown (node, MH_TEST_UID_BOB, (gid_t) -1), ==, 0);
 
-  m = mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused",
-                                 "owner was changed");
+  m =
+    mh_test_assert_call_error (alice, "DeleteTap", "('vm-given',)", "Refused", "owner was changed");
   g_assert_true (mh_test_iface_exists ("vm-given"));
   g_assert_null (details_of (alice, "vm-given"));
+}
+
+/* microvm-user runs a VM whose runner lists a macvtap and two taps, the
+ * taps on a bridge from --bridge: one CreateTaps, the hypervisor opens
+ * /dev/tapN itself as upstream's microvm-run does, and stopping the VM
+ * leaves no interface, no node and no record. */
+static void
+test_frontend_run (void)
+{
+  MhTestRunnerSpec spec = mh_test_full_spec;
+  g_autofree char *output = mh_test_user_path ("alice", "frontend.log");
+  g_autofree char *binary = mh_test_microvm_user ();
+  g_autofree char *report = NULL;
+  g_autofree char *runner = NULL;
+  g_autofree char *nodes = NULL;
+  g_autofree char *nodes_after = NULL;
+  g_autofree char *master = NULL;
+  g_autofree char *said = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *registry = NULL;
+  g_autoptr (GSubprocess) frontend = NULL;
+
+  make_links ();
+  mh_test_helper_set_config (CONFIG);
+  spec.name = "net";
+  spec.shares = FALSE;
+  spec.hypervisor = "--tap vm-f0:multi --macvtap vm-mv";
+  runner = mh_test_make_runner (&spec);
+  mh_test_write_file (runner, "share/microvm/macvtap-interfaces",
+                      "vm-mv 02:00:00:00:00:09 lan0 source\n", 0644);
+  report = mh_test_report_path ("net");
+  nodes = tap_nodes ();
+
+  /* source is a mode the administrator has not consented to. */
+  frontend = mh_test_start_run ("alice", runner, output, "--bridge=br-ok");
+  g_assert_cmpint (mh_test_wait_exit (frontend, 30000), ==, 1);
+  g_file_get_contents (output, &log, NULL, NULL);
+  g_assert_nonnull (strstr (log, "macvtap mode source needs the administrator's consent"));
+  g_assert_false (mh_test_iface_exists ("vm-f0"));
+  g_clear_object (&frontend);
+
+  mh_test_write_file (runner, "share/microvm/macvtap-interfaces",
+                      "vm-mv 02:00:00:00:00:09 lan0 bridge\n", 0644);
+  frontend = mh_test_start_run ("alice", runner, output, "--bridge=br-ok");
+  g_assert_true (mh_test_wait_file_contains (report, "ready\n", 30000));
+  g_assert_true (mh_test_file_contains (report, "tap vm-f0 ok\n"));
+  g_assert_true (mh_test_file_contains (report, "macvtap vm-mv ok\n"));
+  assert_macvtap ("vm-mv", "lan0", MH_TEST_UID_ALICE);
+  master = g_file_read_link ("/sys/class/net/vm-f1/master", NULL);
+  g_assert_true (g_str_has_suffix (master, "/br-ok"));
+  log_ip_link ("vm-f1");
+
+  g_assert_cmpint (
+    mh_test_run_as ("alice", &said, (const char *const[]){ binary, "stop", "net", NULL }), ==, 0);
+  g_assert_cmpint (mh_test_wait_exit (frontend, 30000), ==, 0);
+  g_clear_pointer (&log, g_free);
+  g_file_get_contents (output, &log, NULL, NULL);
+  g_test_message ("frontend output:\n%s", log);
+  g_assert_nonnull (strstr (log, "the taps on the bridge br-ok (from --bridge)"));
+  g_assert_true (mh_test_wait_iface ("vm-mv", FALSE, 5000));
+  g_assert_false (mh_test_iface_exists ("vm-f0"));
+  g_assert_false (mh_test_iface_exists ("vm-f1"));
+  nodes_after = tap_nodes ();
+  g_assert_cmpstr (nodes_after, ==, nodes);
+  g_assert_true (mh_test_wait_registry ("vm-mv", FALSE, 5000));
+  registry = mh_test_helper_registry ();
+  g_assert_null (strstr (registry, "name="));
 }
 
 #ifdef MH_FAULT_INJECTION
@@ -426,8 +494,8 @@ test_create_killed (gconstpointer data)
   alice = mh_test_agent_new ("alice");
   nodes = tap_nodes ();
   mh_test_helper_set_env (env);
-  result = mh_test_agent_call (alice, "CreateTap", "('vm-f', {'type': <'macvtap'>, 'link': <'lan0'>})",
-                               &error_name, &message);
+  result = mh_test_agent_call (
+    alice, "CreateTap", "('vm-f', {'type': <'macvtap'>, 'link': <'lan0'>})", &error_name, &message);
   g_assert_null (result);
   g_assert_cmpstr (error_name, ==, "org.freedesktop.DBus.Error.NoReply");
   mh_test_helper_wait_gone ();
@@ -448,8 +516,8 @@ test_create_killed (gconstpointer data)
       g_autofree char *after = tap_nodes ();
       g_assert_cmpstr (after, ==, nodes);
     }
-  g_variant_unref (mh_test_assert_call_ok (
-    alice, "CreateTap", "('vm-f', {'type': <'macvtap'>, 'link': <'lan0'>})"));
+  g_variant_unref (mh_test_assert_call_ok (alice, "CreateTap",
+                                           "('vm-f', {'type': <'macvtap'>, 'link': <'lan0'>})"));
   assert_macvtap ("vm-f", "lan0", MH_TEST_UID_ALICE);
 }
 #endif
@@ -466,11 +534,12 @@ main (int argc, char **argv)
   g_test_add_func ("/macvtap/mixed-batch", test_mixed_batch);
   g_test_add_func ("/macvtap/lease-released", test_lease_released);
   g_test_add_func ("/macvtap/given-away", test_given_away);
+  g_test_add_func ("/macvtap/frontend-run", test_frontend_run);
 #ifdef MH_FAULT_INJECTION
   g_test_add_data_func ("/macvtap/create-killed/macvtap-create-made", "macvtap-create-made",
                         test_create_killed);
-  g_test_add_data_func ("/macvtap/create-killed/macvtap-create-isolated",
-                        "macvtap-create-isolated", test_create_killed);
+  g_test_add_data_func ("/macvtap/create-killed/macvtap-create-isolated", "macvtap-create-isolated",
+                        test_create_killed);
   g_test_add_data_func ("/macvtap/create-killed/macvtap-create-up", "macvtap-create-up",
                         test_create_killed);
   g_test_add_data_func ("/macvtap/create-killed/macvtap-create-node", "macvtap-create-node",

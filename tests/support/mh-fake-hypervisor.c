@@ -12,6 +12,10 @@
  *   --exit-code N        exit with N right after "ready"
  *   --ignore-shutdown    do not act on the shutdown request (SIGUSR1)
  *   --crash              die of SIGSEGV right after "ready"
+ *   --macvtap ID         open /dev/tap<ifindex of ID> read-write and keep it
+ *                        open, as upstream's microvm-run does for qemu's
+ *                        -netdev tap,fd=N, and ask it what it is
+ *                        (TUNGETIFF): "macvtap ID ok" or "... error"
  *   --open PATH          open PATH and keep it open (a VFIO group, as qemu
  *                        holds it for passthrough)
  *
@@ -128,6 +132,41 @@ start_console_echo (void)
   pthread_sigmask (SIG_SETMASK, &saved, NULL);
 }
 
+static void
+open_macvtap (const char *id)
+{
+  char path[128], node[64], index[32] = "";
+  struct ifreq ifr;
+  FILE *file;
+  int fd;
+
+  snprintf (path, sizeof path, "/sys/class/net/%s/ifindex", id);
+  file = fopen (path, "r");
+  if (file == NULL || fgets (index, sizeof index, file) == NULL)
+    {
+      say ("macvtap %s error no ifindex", id);
+      if (file != NULL)
+        fclose (file);
+      return;
+    }
+  fclose (file);
+  index[strcspn (index, "\n")] = '\0';
+  snprintf (node, sizeof node, "/dev/tap%s", index);
+  fd = open (node, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    {
+      say ("macvtap %s error open %s: %s", id, node, strerror (errno));
+      return;
+    }
+  memset (&ifr, 0, sizeof ifr);
+  if (ioctl (fd, TUNGETIFF, &ifr) < 0 || strcmp (ifr.ifr_name, id) != 0)
+    {
+      say ("macvtap %s error TUNGETIFF on %s", id, node);
+      return;
+    }
+  say ("macvtap %s ok", id); /* the fd stays open, as qemu's does */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -185,6 +224,8 @@ main (int argc, char **argv)
         ignore_shutdown = 1;
       else if (strcmp (argv[i], "--crash") == 0)
         crash = 1;
+      else if (strcmp (argv[i], "--macvtap") == 0 && i + 1 < argc)
+        open_macvtap (argv[++i]);
       else if (strcmp (argv[i], "--open") == 0 && i + 1 < argc)
         {
           const char *path = argv[++i];

@@ -154,10 +154,43 @@ test_one_line_files_name_the_line (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (hypervisor, "share/microvm/hypervisor line 2: \"qemu kvm\" is not"));
 }
 
+/* Every mode upstream writes (source included) is read, the address in
+ * lower case; a bad word names the file and the line. */
+static void
+test_macvtap_lines (Fixture *f, gconstpointer data)
+{
+  static const char *const modes[] = { "bridge", "vepa", "private", "passthru", "source" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MuRunner) runner = NULL;
+  g_autoptr (GString) lines = g_string_new (NULL);
+  g_autofree char *bad_mac = NULL;
+  g_autofree char *bad_mode = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
+    g_string_append_printf (lines, "vm-m%zu 02:00:00:00:0A:0%zu eth0 %s\n", i, i, modes[i]);
+  write_file (f, "share/microvm/macvtap-interfaces", lines->str, 0644);
+  runner = mu_runner_load (f->runner, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runner->macvtaps->len, ==, 5);
+  g_assert_cmpstr (((MuMacvtap *) runner->macvtaps->pdata[4])->mode, ==, "source");
+  g_assert_cmpstr (((MuMacvtap *) runner->macvtaps->pdata[1])->mac, ==, "02:00:00:00:0a:01");
+
+  write_file (f, "share/microvm/macvtap-interfaces",
+              "vm-a 02:00:00:00:00:01 eth0 bridge\nvm-b 01:00:5e:00:00:01 eth0 bridge\n", 0644);
+  bad_mac = load_error (f);
+  g_assert_nonnull (strstr (bad_mac, "share/microvm/macvtap-interfaces line 2: 01:00:5e:00:00:01 "
+                                     "is not a unicast Ethernet address"));
+  write_file (f, "share/microvm/macvtap-interfaces", "vm-a 02:00:00:00:00:01 eth0 nat\n", 0644);
+  bad_mode = load_error (f);
+  g_assert_nonnull (strstr (bad_mode, "line 1: nat is not a macvtap mode"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add ("/runner/macvtap-lines", Fixture, NULL, fixture_set_up, test_macvtap_lines,
+              fixture_tear_down);
   g_test_add ("/runner/valid-utf8-tag", Fixture, NULL, fixture_set_up, test_valid,
               fixture_tear_down);
   g_test_add ("/runner/tag-not-utf8", Fixture, NULL, fixture_set_up, test_tag_not_utf8,

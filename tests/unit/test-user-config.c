@@ -46,10 +46,36 @@ static void
 test_rejected (void)
 {
   check_rejected ("[run]\nVirtiofs=/x\n", "unknown key \"Virtiofs\" in [run]");
-  check_rejected ("[Run]\n", "unknown group [\"Run\"]");
+  check_rejected ("[Run]\n", "unknown group [\"Run\"]; only [run] and [vm NAME]");
   check_rejected ("[run]\nShutdownTimeout=0\n", "from 1 to 3600");
   check_rejected ("[run]\nShutdownTimeout=3601\n", "from 1 to 3600");
   check_rejected ("not a key file", "user.conf: ");
+}
+
+/* A bridge for all VMs, another for one VM; the VM's wins, and each
+ * says where it came from. */
+static void
+test_bridges (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MuUserConfig) config =
+    parse ("[run]\nBridge=br0\n\n[vm web]\nBridge= br-web \n", &error);
+  g_autoptr (MuUserConfig) none = parse ("[vm web]\n", NULL);
+  g_autofree char *origin_web = NULL;
+  g_autofree char *origin_db = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (mu_user_config_bridge_for (config, "web", &origin_web), ==, "br-web");
+  g_assert_cmpstr (origin_web, ==, "[vm web] Bridge= in user.conf");
+  g_assert_cmpstr (mu_user_config_bridge_for (config, "db", &origin_db), ==, "br0");
+  g_assert_cmpstr (origin_db, ==, "[run] Bridge= in user.conf");
+  g_assert_null (mu_user_config_bridge_for (none, "web", NULL));
+
+  check_rejected ("[run]\nBridge=br/0\n", "[run] Bridge=: ");
+  check_rejected ("[vm web]\nBridge=\n", "[vm web] Bridge=: ");
+  check_rejected ("[vm web]\nMemLock=6G\n",
+                  "unknown key \"MemLock\" in [vm web]; known keys: Bridge");
+  check_rejected ("[vm .x]\nBridge=br0\n", "only [run] and [vm NAME]");
 }
 
 /* fuzz-user-config: a value GKeyFile cannot read (invalid UTF-8, a bad
@@ -112,6 +138,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/user-config/bridges", test_bridges);
   g_test_add_func ("/user-config/values", test_values);
   g_test_add_func ("/user-config/rejected", test_rejected);
   g_test_add_func ("/user-config/unreadable-values", test_unreadable_values);
