@@ -5,7 +5,8 @@
 # `apt-get download` into a cache and unpacked with `dpkg-deb -x`.  Nothing
 # is installed on the host and apt's configuration is not touched.
 #
-#   examples/demo/build-runner.sh OUT_DIR [--multi-queue] [--name NAME] [--cache DIR]
+#   examples/demo/build-runner.sh OUT_DIR [--multi-queue] [--macvtap LINK] [--name NAME]
+#                                 [--cache DIR]
 #
 # Creates OUT_DIR/microvm-qemu-NAME (NAME defaults to "demo"; the directory
 # name is how a frontend derives the VM name, as for a Nix store path
@@ -15,6 +16,10 @@
 #   --multi-queue  two vCPUs and a two-queue virtio-net device; the tap must
 #                  then be created with multi_queue (share/microvm/tap-flags
 #                  says so).
+#   --macvtap LINK a macvtap on LINK (mode bridge) instead of a tap:
+#                  share/microvm/macvtap-interfaces, and bin/microvm-run
+#                  opens its /dev/tapN and hands qemu the descriptor
+#                  (-netdev tap,fd=N), as microvm.nix's qemu runner does.
 #   --name NAME    VM name: 1-12 characters [a-z0-9-], so that the tap
 #                  "vm-NAME" fits in 15 bytes.
 #   --cache DIR    where .deb files and their unpacked trees are kept
@@ -63,10 +68,12 @@ parse_args() {
     out_dir=""
     name=demo
     multi_queue=false
+    macvtap_link=""
     cache_dir=$repo_root/_cache/debs
     while [[ $# -gt 0 ]]; do
         case "$1" in
             --multi-queue) multi_queue=true; shift ;;
+            --macvtap) [[ $# -ge 2 ]] || usage; macvtap_link=$2; shift 2 ;;
             --name) [[ $# -ge 2 ]] || usage; name=$2; shift 2 ;;
             --cache) [[ $# -ge 2 ]] || usage; cache_dir=$2; shift 2 ;;
             -h|--help) usage ;;
@@ -246,7 +253,13 @@ write_data_files() {
     local runner=$1
     local share=$runner/share/microvm
     mkdir -p "$share/virtiofs/$SHARE_TAG"
-    echo "vm-$name" >"$share/tap-interfaces"
+    if [[ -n "$macvtap_link" ]]; then
+        # ID MAC LINK MODE, as microvm.nix's runner writes them; the MAC is
+        # the guest's (qemu's device) and the macvtap's alike.
+        echo "vm-$name 02:6d:76:00:00:01 $macvtap_link bridge" >"$share/macvtap-interfaces"
+    else
+        echo "vm-$name" >"$share/tap-interfaces"
+    fi
     # microvm.nix writes the flags the same way (echo, one per line).
     echo vnet_hdr >"$share/tap-flags"
     if $multi_queue; then echo multi_queue >>"$share/tap-flags"; fi
@@ -368,7 +381,20 @@ write_microvm_run() {
         add_line -netdev "tap,id=net$index,ifname=$tap,script=no,downscript=no,vhost=off$queue_opt"
         add_line -device "virtio-net-pci,netdev=net$index,mac=02:6d:76:00:00:$(printf %02x $((index + 1))),romfile=$mq_opt"
         index=$((index + 1))
-    done <"$share/tap-interfaces"
+    done < <(cat "$share/tap-interfaces" 2>/dev/null)
+    # A macvtap: microvm-run opens /dev/tap<ifindex> itself (below) and
+    # qemu gets the descriptor, as in microvm.nix's qemu runner; queues
+    # would be more opens of the same node.
+    local fd=3 id mac
+    open_lines=""
+    while read -r id mac _; do
+        [[ -n "$id" ]] || continue
+        open_lines+="exec $fd<>/dev/tap\$(< /sys/class/net/$id/ifindex)"$'\n'
+        add_line -netdev "tap,id=net$index,fd=$fd,vhost=off"
+        add_line -device "virtio-net-pci,netdev=net$index,mac=$mac,romfile="
+        index=$((index + 1))
+        fd=$((fd + 1))
+    done < <(cat "$share/macvtap-interfaces" 2>/dev/null)
     index=0
     for dir in "$share"/virtiofs/*/; do
         tag=$(basename "$dir")
@@ -404,6 +430,7 @@ elif [[ -d /sys/module/kvm_intel || -d /sys/module/kvm_amd ]]; then
 else
     accel=tcg
 fi
+$open_lines
 exec qemu-system-x86_64 \\
 $body
     -kernel "\$system/vmlinuz" -initrd "\$system/initrd.gz" "\$@"
@@ -525,7 +552,7 @@ main() {
     rm -rf "$runner"
     mv "$new" "$runner"
     place_virtiofsd_run "$runner"
-    log "runner ready: $runner (kernel $kver, tap vm-$name, $($multi_queue && echo multi-queue || echo single-queue))"
+    log "runner ready: $runner (kernel $kver, ${macvtap_link:+macvtap on $macvtap_link: }vm-$name, $($multi_queue && echo multi-queue || echo single-queue))"
     echo "$runner"
 }
 

@@ -12,7 +12,14 @@
 #   - no tap, no process and no registry entry is left.
 # Exits 0 only if all of that happened.  Prints the wall time of each phase.
 #
-#   run-demo.sh --runner DIR [--virtiofsd PATH] [--quiet]
+#   run-demo.sh --runner DIR [--virtiofsd PATH] [--bridge | --macvtap] [--quiet]
+#
+# --bridge: the tap is made a port of the bridge br-demo (allowed in the
+# helper's AllowedBridges=, given as run --bridge), which carries the host's
+# address.  --macvtap: the runner has a macvtap (build-runner.sh --macvtap
+# lan-demo) on one end of a veth pair whose other end carries the host's
+# address; the hypervisor opens its /dev/tapN.  Both stay in the sandbox's
+# own network namespace.
 #
 # DIR is a runner built by build-runner.sh (it is copied into alice's home,
 # which the sandbox keeps on its own tmpfs).  Run as root inside the sandbox.
@@ -21,11 +28,14 @@ set -euo pipefail
 runner_source=""
 virtiofsd=""
 quiet=""
+network=tap
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runner) runner_source=$2; shift 2 ;;
         --virtiofsd) virtiofsd=$2; shift 2 ;;
         --quiet) quiet=1; shift ;;
+        --bridge) network=bridge; shift ;;
+        --macvtap) network=macvtap; shift ;;
         *) echo "run-demo.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -86,7 +96,29 @@ if [[ -d "$virtiofsd_chain" ]]; then
     sed -i "s|$runner_source/|$runner/|g" "$virtiofsd_chain/supervisord.conf" "$virtiofsd_chain/virtiofsd-run"
 fi
 chown -R "$USER_NAME:" "$runner"
-tap=$(grep -v '^ *$' "$runner/share/microvm/tap-interfaces" | head -n 1)
+if [[ $network == macvtap ]]; then
+    tap=$(grep -v '^ *$' "$runner/share/microvm/macvtap-interfaces" | head -n 1 | cut -d' ' -f1)
+else
+    tap=$(grep -v '^ *$' "$runner/share/microvm/tap-interfaces" | head -n 1)
+fi
+# The network the administrator owns, made before the helper starts (it
+# reads its helper.conf then): the host's address goes on the bridge, or on
+# the veth end the macvtap does not sit on.
+run_options=()
+case $network in
+    bridge)
+        ip link add br-demo type bridge
+        ip link set br-demo up
+        ip addr add "$HOST_ADDR" dev br-demo
+        printf '[Network]\nAllowedBridges=br-demo\n' >"$MH_SANDBOX_DIR/helper.conf"
+        run_options+=(--bridge=br-demo) ;;
+    macvtap)
+        ip link add lan-demo type veth peer name lan-host
+        ip link set lan-demo up
+        ip link set lan-host up
+        ip addr add "$HOST_ADDR" dev lan-host
+        printf '[Network]\nAllowedMacvtapLinks=lan-demo\n' >"$MH_SANDBOX_DIR/helper.conf" ;;
+esac
 vm=$(basename "$runner" | sed 's/^microvm-qemu-//')
 state_dir="$home/.local/state/microvm/$vm"
 : >"$log"; chown "$USER_NAME:" "$log"
@@ -99,7 +131,7 @@ chown -R "$USER_NAME:" "$home/.local"
 
 say "as $USER_NAME (uid $uid), not root: microvm-user run $(basename "$runner")${virtiofsd:+ --virtiofsd=$virtiofsd}"
 show_log
-as_user "$microvm_user" run ${virtiofsd:+--virtiofsd="$virtiofsd"} "$runner" >>"$log" 2>&1 &
+as_user "$microvm_user" run ${virtiofsd:+--virtiofsd="$virtiofsd"} "${run_options[@]}" "$runner" >>"$log" 2>&1 &
 frontend=$!
 
 # The host side of the tap gets its link-local address from root, as a
@@ -107,7 +139,8 @@ frontend=$!
 # the helper only makes the tap.
 if wait_until 60 test -e "/sys/class/net/$tap"; then
     phase_done "taps from the helper (incl. polkit)"
-    ip addr add "$HOST_ADDR" dev "$tap"
+    [[ $network != tap ]] || ip addr add "$HOST_ADDR" dev "$tap"
+    ip -d link show "$tap" | sed 's/^/demo: ip -d link: /'
 else
     bad "no tap $tap appeared"
 fi
@@ -120,9 +153,25 @@ stop_log
 
 echo
 say "checks while the VM runs:"
-owner=$(cat "/sys/class/net/$tap/owner" 2>/dev/null || echo "?")
-if [[ "$owner" == "$uid" ]]; then ok "tap $tap was made by microvm-helperd and is owned by uid $owner ($USER_NAME)"
-else bad "tap $tap owner is '$owner', not $uid"; fi
+if [[ $network == macvtap ]]; then
+    node=/dev/tap$(cat "/sys/class/net/$tap/ifindex" 2>/dev/null || echo "?")
+    owner=$(stat -c %u "$node" 2>/dev/null || echo "?")
+    mode=$(stat -c %a "$node" 2>/dev/null || echo "?")
+    if [[ "$owner" == "$uid" && "$mode" == 600 ]]; then ok "macvtap $tap on lan-demo: $node is owned by uid $owner ($USER_NAME), mode $mode"
+    else bad "macvtap $tap: $node owner '$owner' mode '$mode', not $uid 600"; fi
+    holder=$(ls -l /proc/$(pgrep -u "$USER_NAME" -x qemu-system-x86 | head -n 1)/fd 2>/dev/null | grep -o "/dev/tap[0-9]*" | head -n 1)
+    if [[ "$holder" == "$node" ]]; then ok "qemu holds $node open (microvm-run opened it: -netdev tap,fd=3)"
+    else bad "qemu does not hold $node open (it holds '${holder:-nothing}')"; fi
+else
+    owner=$(cat "/sys/class/net/$tap/owner" 2>/dev/null || echo "?")
+    if [[ "$owner" == "$uid" ]]; then ok "tap $tap was made by microvm-helperd and is owned by uid $owner ($USER_NAME)"
+    else bad "tap $tap owner is '$owner', not $uid"; fi
+fi
+if [[ $network == bridge ]]; then
+    master=$(basename "$(readlink "/sys/class/net/$tap/master" 2>/dev/null)" 2>/dev/null || true)
+    if [[ "$master" == br-demo ]]; then ok "tap $tap is a port of br-demo, which carries ${HOST_ADDR%/*}"
+    else bad "tap $tap is not a port of br-demo (master '${master:-none}')"; fi
+fi
 if log_has "demo-guest: ping OK"; then ok "the guest pinged the host side of the tap: $(grep -o 'demo-guest: ping: .*' "$log" | head -n 1 | sed 's/demo-guest: ping: //')"
 else bad "the guest did not get an answer from ${HOST_ADDR%/*}"; fi
 shared_file="$state_dir/share/hello-from-guest.txt"
@@ -151,7 +200,11 @@ else bad "microvm-user exited $status$(log_has 'power button pressed' || echo ',
 
 echo
 say "checks after the stop:"
-if wait_until 5 test ! -e "/sys/class/net/$tap"; then ok "tap $tap is gone"; else bad "tap $tap is still there"; fi
+kind=$([[ $network == macvtap ]] && echo macvtap || echo tap)
+if wait_until 5 test ! -e "/sys/class/net/$tap"; then ok "$kind $tap is gone"; else bad "$kind $tap is still there"; fi
+if [[ $network == macvtap ]]; then
+    if [[ ! -e "$node" ]]; then ok "$node is gone"; else bad "$node is still there"; fi
+fi
 left=$(pgrep -u "$USER_NAME" -a . || true)
 if [[ -z "$left" ]]; then ok "no process of $USER_NAME is left (qemu, virtiofsd)"; else bad "processes left: $left"; fi
 if ! grep -q "name=" /run/microvm-helper/taps.registry 2>/dev/null; then ok "the helper's registry is empty"
