@@ -36,4 +36,3 @@ mh_mac_parse (const char *text, char **canonical)
                                   octets[3], octets[4], octets[5]);
   return TRUE;
 }
-

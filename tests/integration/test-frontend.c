@@ -428,37 +428,6 @@ test_unsupported_devices (void)
                "([('vm-mv', 'eth0', 'bridge', 'CreateTaps', 'org.microvm.helper.attach-network')], "
                "[], ['abs', 'rel'], 7)");
 
-  /* A bridge for the taps: from the user's config, for all VMs or this
-   * one, and --bridge over both; inspect says which. */
-  {
-    g_autofree char *home = mh_test_home ("alice");
-    g_autofree char *config_dir = g_build_filename (home, ".config", "microvm", NULL);
-
-    MH_TEST_RUN ("mkdir", "-p", config_dir);
-    mh_test_write_file (config_dir, "microvm-user.conf",
-                        "[run]\nBridge=br-all\n\n[vm devices]\nBridge=br-dev\n", 0644);
-    MH_TEST_RUN ("chown", "-R", "alice:alice", home);
-  }
-  g_clear_pointer (&inspect_output, g_free);
-  status = mh_test_run_as ("alice", &inspect_output,
-                           (const char *const[]){ binary, "inspect", runner, NULL });
-  g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (strstr (inspect_output, "               ports of the bridge br-dev (from "
-                                            "[vm devices] Bridge= in "));
-  g_clear_pointer (&inspect_output, g_free);
-  status =
-    mh_test_run_as ("alice", &inspect_output,
-                    (const char *const[]){ binary, "inspect", "--name=other", runner, NULL });
-  g_assert_nonnull (strstr (inspect_output, "ports of the bridge br-all (from [run] Bridge= in "));
-  g_clear_pointer (&inspect_output, g_free);
-  status = mh_test_run_as (
-    "alice", &inspect_output,
-    (const char *const[]){ binary, "inspect", "--json", "--bridge=br-cli", runner, NULL });
-  g_assert_cmpint (status, ==, 0);
-  ASSERT_JSON (inspect_output,
-               "([(b['name'], b['from'], b['taps']) for b in d['privileged']['bridges']], "
-               "[t['bridge'] for t in d['privileged']['taps']])",
-               "([('br-cli', '--bridge', ['vm-f0', 'vm-f1'])], ['br-cli', 'br-cli'])");
   g_clear_pointer (&inspect_output, g_free);
   status =
     mh_test_run_as ("alice", &inspect_output,

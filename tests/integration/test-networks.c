@@ -6,7 +6,30 @@
 #include <linux/if_tun.h>
 #include <string.h>
 
+#include "mh-test-runner.h"
 #include "mh-test.h"
+
+/* Asserts that Python, given the JSON output as d, evaluates CODE to
+ * EXPECTED (repr). */
+#define ASSERT_JSON(output, code, expected) assert_json (output, code, expected)
+
+static void
+assert_json (const char *output, const char *code, const char *expected)
+{
+  g_autofree char *script = g_strdup_printf ("import json, sys; d = json.load(sys.stdin); "
+                                             "print(repr(%s))",
+                                             code);
+  /* The distribution's python: a shim first on PATH can take seconds. */
+  g_autoptr (GSubprocess) python = g_subprocess_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL,
+    g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/bin/python3" : "python3",
+    "-c", script, NULL);
+  g_autofree char *out = NULL;
+
+  g_assert_nonnull (python);
+  g_assert_true (g_subprocess_communicate_utf8 (python, output, NULL, &out, NULL, NULL));
+  g_assert_cmpstr (g_strstrip (out), ==, expected);
+}
 
 #define CONFIG_ALLOWS_BR_OK "[Network]\nAllowedBridges=br-ok\n"
 
@@ -390,6 +413,56 @@ test_leased_bridged_released (void)
   g_assert_cmpint (mh_test_iface_attr_int ("br-ok", "mtu"), ==, 1400);
 }
 
+/* A bridge for a VM's taps: from the user's config, for all VMs or for
+ * this one, and --bridge over both; inspect says which and where it came
+ * from, in text and JSON, and asks nothing of the helper. */
+static void
+test_frontend_bridge_origin (void)
+{
+  MhTestRunnerSpec spec = mh_test_full_spec;
+  g_autofree char *runner = NULL;
+  g_autofree char *binary = mh_test_microvm_user ();
+  g_autofree char *inspect_output = NULL;
+  int status;
+
+  spec.name = "devices";
+  runner = mh_test_make_runner (&spec);
+  /* A bridge for the taps: from the user's config, for all VMs or this
+   * one, and --bridge over both; inspect says which. */
+  {
+    g_autofree char *home = mh_test_home ("alice");
+    g_autofree char *config_dir = g_build_filename (home, ".config", "microvm", NULL);
+
+    MH_TEST_RUN ("mkdir", "-p", config_dir);
+    mh_test_write_file (config_dir, "microvm-user.conf",
+                        "[run]\nBridge=br-all\n\n[vm devices]\nBridge=br-dev\n", 0644);
+    MH_TEST_RUN ("chown", "-R", "alice:alice", home);
+  }
+  status = mh_test_run_as ("alice", &inspect_output,
+                           (const char *const[]){ binary, "inspect", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (inspect_output, "               ports of the bridge br-dev (from "
+                                            "[vm devices] Bridge= in "));
+  /* Taps on a bridge are the network question, not the plain one. */
+  g_assert_nonnull (strstr (inspect_output, "               polkit: "
+                                            "org.microvm.helper.attach-network\n"));
+  g_clear_pointer (&inspect_output, g_free);
+  status =
+    mh_test_run_as ("alice", &inspect_output,
+                    (const char *const[]){ binary, "inspect", "--name=other", runner, NULL });
+  g_assert_nonnull (strstr (inspect_output, "ports of the bridge br-all (from [run] Bridge= in "));
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as (
+    "alice", &inspect_output,
+    (const char *const[]){ binary, "inspect", "--json", "--bridge=br-cli", runner, NULL });
+  g_assert_cmpint (status, ==, 0);
+  ASSERT_JSON (inspect_output,
+               "([(b['name'], b['from'], b['taps']) for b in d['privileged']['bridges']], "
+               "[t['bridge'] for t in d['privileged']['taps']])",
+               "([('br-cli', '--bridge', ['vm-f0', 'vm-f1'])], ['br-cli', 'br-cli'])");
+  g_assert_cmpint (mh_test_helper_pid (), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,6 +475,7 @@ main (int argc, char **argv)
   g_test_add_func ("/networks/batch-all-or-nothing", test_batch_all_or_nothing);
   g_test_add_func ("/networks/attach-network-action", test_attach_network_action);
   g_test_add_func ("/networks/leased-bridged-released", test_leased_bridged_released);
+  g_test_add_func ("/networks/frontend-bridge-origin", test_frontend_bridge_origin);
 
   return g_test_run ();
 }
