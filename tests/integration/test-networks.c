@@ -461,6 +461,18 @@ test_frontend_bridge_origin (void)
                "[t['bridge'] for t in d['privileged']['taps']])",
                "([('br-cli', '--bridge', ['vm-f0', 'vm-f1'])], ['br-cli', 'br-cli'])");
   g_assert_cmpint (mh_test_helper_pid (), ==, 0);
+
+  /* run with a bridge the administrator has not allowed: the message says
+   * which key would allow it, and nothing is made. */
+  g_clear_pointer (&inspect_output, g_free);
+  status = mh_test_run_as (
+    "alice", &inspect_output,
+    (const char *const[]){ binary, "run", "--no-ask-password", "--bridge=br-cli", runner, NULL });
+  g_test_message ("%s", inspect_output);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (inspect_output, "to allow br-cli, add it to AllowedBridges= in the "
+                                            "[Network] group of /run/mh-sandbox/helper.conf"));
+  g_assert_false (mh_test_iface_exists ("vm-f0"));
 }
 
 int
