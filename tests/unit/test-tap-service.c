@@ -219,6 +219,65 @@ test_checks_before_work (Fixture *f, gconstpointer data)
   g_assert_error (error, MH_ERROR, MH_ERROR_LIMIT_EXCEEDED);
 }
 
+/* A bridged tap: refused before any kernel work when the administrator
+ * has not allowed the bridge, when it is missing or not a bridge, or when
+ * its MTU would move the bridge's; made with the bridge's MTU otherwise,
+ * and reused only on the same bridge. */
+static void
+test_bridges (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) made = NULL;
+  g_autoptr (GPtrArray) again = NULL;
+  struct {
+    const char *batch;
+    int code;
+    const char *part;
+  } refused[] = {
+    { "[('vm-a', {'bridge': <'br-no'>})]", MH_ERROR_REFUSED, "AllowedBridges=" },
+    { "[('vm-a', {'bridge': <'br-gone'>})]", MH_ERROR_NOT_FOUND, "does not exist" },
+    { "[('vm-a', {'bridge': <'eth0'>})]", MH_ERROR_REFUSED, "eth0 is not a bridge" },
+    { "[('vm-a', @a{sv} {}), ('vm-b', {'bridge': <'br0'>, 'mtu': <uint32 1500>})]",
+      MH_ERROR_REFUSED, "vm-b: MTU 1500 differs from the MTU 9000 of the bridge br0" },
+  };
+  MhTapKernelInfo info;
+
+  mh_fake_tap_backend_add_bridge (f->backend, "br0", 9000);
+  mh_fake_tap_backend_add_bridge (f->backend, "br-no", 1500);
+  mh_fake_tap_backend_add (f->backend, "eth0", FALSE, -1);
+  f->config->allowed_bridges = g_strsplit ("br0;br-gone;eth0", ";", -1);
+  for (guint i = 0; f->config->allowed_bridges[i] != NULL; i++)
+    g_ptr_array_add (f->config->allowed_bridge_specs,
+                     g_pattern_spec_new (f->config->allowed_bridges[i]));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GPtrArray) none = create (f, f->alice, refused[i].batch, &error);
+
+      g_assert_null (none);
+      g_assert_error (error, MH_ERROR, refused[i].code);
+      if (strstr (error->message, refused[i].part) == NULL)
+        g_error ("\"%s\" lacks \"%s\"", error->message, refused[i].part);
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (mh_fake_tap_backend_n_creates (f->backend), ==, 0);
+  g_assert_cmpuint (mh_tap_registry_count (registry (f)), ==, 0);
+
+  made = create (f, f->alice, "[('vm-a', {'bridge': <'br0'>}), ('vm-b', @a{sv} {})]", &error);
+  g_assert_no_error (error);
+  g_assert_true (f->backend->lookup (f->backend, "vm-a", &info, NULL));
+  g_assert_cmpstr (info.master, ==, "br0");
+  g_assert_cmpuint (info.mtu, ==, 9000);
+  g_assert_cmpuint (mh_tap_registry_lookup (registry (f), "vm-a")->mtu, ==, 9000);
+  g_assert_true (f->backend->lookup (f->backend, "vm-b", &info, NULL));
+  g_assert_cmpint (info.master_ifindex, ==, 0);
+
+  again = create (f, f->alice, "[('vm-a', @a{sv} {})]", &error);
+  g_assert_null (again);
+  g_assert_error (error, MH_ERROR, MH_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "exists on the bridge br0 with MTU 9000"));
+}
+
 static void
 test_registry_unwritable (Fixture *f, gconstpointer data)
 {
@@ -368,6 +427,7 @@ main (int argc, char **argv)
   ADD ("/tap-service/batch-rollback", test_batch_rollback);
   ADD ("/tap-service/existing-interface-in-batch", test_existing_interface_in_batch);
   ADD ("/tap-service/checks-before-work", test_checks_before_work);
+  ADD ("/tap-service/bridges", test_bridges);
   ADD ("/tap-service/registry-unwritable", test_registry_unwritable);
   ADD ("/tap-service/lease-release", test_lease_release);
   g_test_add ("/tap-service/lease-release-one-by-one", Fixture, "no group deletion", fixture_set_up,
