@@ -233,6 +233,10 @@ mh_leased_service_forget_vanished (MhLeasedService *service, guint32 uid)
 
 typedef struct {
   MhLeasedService *service;
+  /* The kind's table is static; the job may be freed on the worker
+   * thread after the service is gone (GTask drops its last reference
+   * there), so freeing it must not reach through the service. */
+  const MhLeasedKind *kind;
   GArray *items;
   char *why; /* for the log; NULL for a caller's own release */
 } ReleaseJob;
@@ -250,7 +254,7 @@ static void
 release_job_free (gpointer data)
 {
   ReleaseJob *job = data;
-  const MhLeasedKind *kind = job->service->kind;
+  const MhLeasedKind *kind = job->kind;
 
   for (guint i = 0; kind->snapshot_free != NULL && i < job->items->len; i++)
     kind->snapshot_free (g_array_index (job->items, MhLeasedItem, i).data);
@@ -265,6 +269,7 @@ release_job_new (MhLeasedService *service, GPtrArray *records, const char *why)
   ReleaseJob *job = g_new0 (ReleaseJob, 1);
 
   job->service = service;
+  job->kind = service->kind;
   job->why = g_strdup (why);
   job->items = g_array_sized_new (FALSE, TRUE, sizeof (MhLeasedItem), records->len);
   g_array_set_clear_func (job->items, item_clear);

@@ -305,14 +305,16 @@ in
     ];
 
     # Each user's declared VMs are (re)installed in their state directory
-    # whenever their user manager starts and at every activation.
+    # whenever their user manager starts and at every activation; --force,
+    # because the declaration wins over what the user recorded by hand
+    # (install refuses another runner under an existing name without it).
     system.userActivationScripts.microvm-helper-vms = lib.mkIf (cfg.vms != { }) ''
       case "$(id -un)" in
       ${lib.concatMapStrings (user: ''
         ${lib.escapeShellArg user})
           ${lib.concatStrings (
             lib.mapAttrsToList (name: vm: ''
-              ${cfg.package}/bin/microvm-user install ${lib.escapeShellArg name} ${vm.runner} >/dev/null
+              ${cfg.package}/bin/microvm-user install --force ${lib.escapeShellArg name} ${vm.runner} >/dev/null
             '') (vmsOf user)
           )}  ;;
       '') usersWithVms}
