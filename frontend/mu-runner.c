@@ -275,14 +275,20 @@ add_macvtap (const Reader *reader, const char *file, guint number, char *line, g
       !mh_ifname_validate (fields[2], &local_error))
     return layout_error (error, reader, file, number, "%s", local_error->message);
   if (!mh_mac_parse (fields[1], &mac))
-    return layout_error (error, reader, file, number,
-                         "%s is not a unicast Ethernet address such as 02:00:00:00:00:01",
-                         fields[1]);
+    {
+      g_autofree char *quoted = mh_quote_untrusted (fields[1], 32);
+      return layout_error (error, reader, file, number,
+                           "%s is not a unicast Ethernet address such as 02:00:00:00:00:01",
+                           quoted);
+    }
   /* Every mode upstream's option allows, source included. */
   if (!mh_macvtap_mode_is_valid (fields[3]))
-    return layout_error (error, reader, file, number,
-                         "%s is not a macvtap mode (bridge, vepa, private, passthru, source)",
-                         fields[3]);
+    {
+      g_autofree char *quoted = mh_quote_untrusted (fields[3], 32);
+      return layout_error (error, reader, file, number,
+                           "%s is not a macvtap mode (bridge, vepa, private, passthru, source)",
+                           quoted);
+    }
   macvtap = g_new0 (MuMacvtap, 1);
   macvtap->id = g_strdup (fields[0]);
   macvtap->mac = g_steal_pointer (&mac);

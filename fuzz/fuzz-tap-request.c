@@ -18,18 +18,23 @@
 #include "mh-ifname.h"
 #include "mh-tap-request.h"
 
-/* What the contract says a{sv} options give: NULL on a bad key, a
- * duplicate key or a value that is not a boolean. */
+/* What the contract says a{sv} options give: FALSE on an unknown key, a
+ * duplicate key or a value of the wrong type.  The flags are modelled
+ * exactly; the network options (type, bridge, mtu, link, mode, mac) are
+ * only type-checked here, and *@networked says one was given, because
+ * which of them fit together is the parser's rule, not this model's. */
 static gboolean
-expected_options (GVariant *options, MhTapRequest *expected)
+expected_options (GVariant *options, MhTapRequest *expected, gboolean *networked)
 {
-  static const char *const known[] = { "multi_queue", "vnet_hdr", "release_on_disconnect", NULL };
+  static const char *const flags[] = { "multi_queue", "vnet_hdr", "release_on_disconnect", NULL };
+  static const char *const strings[] = { "type", "bridge", "link", "mode", "mac", NULL };
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gsize n = g_variant_n_children (options);
 
   expected->multi_queue = FALSE;
   expected->vnet_hdr = TRUE;
   expected->release_on_disconnect = FALSE;
+  *networked = FALSE;
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr (GVariant) value = NULL;
@@ -37,8 +42,17 @@ expected_options (GVariant *options, MhTapRequest *expected)
       gboolean flag;
 
       g_variant_get_child (options, i, "{&sv}", &key, &value);
-      if (!g_hash_table_add (seen, g_strdup (key)) || !g_strv_contains (known, key) ||
-          !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+      if (!g_hash_table_add (seen, g_strdup (key)))
+        return FALSE;
+      if (g_strv_contains (strings, key) || strcmp (key, "mtu") == 0)
+        {
+          if (!g_variant_is_of_type (value, strcmp (key, "mtu") == 0 ? G_VARIANT_TYPE_UINT32
+                                                                     : G_VARIANT_TYPE_STRING))
+            return FALSE;
+          *networked = TRUE;
+          continue;
+        }
+      if (!g_strv_contains (flags, key) || !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
         return FALSE;
       flag = g_variant_get_boolean (value);
       if (strcmp (key, "multi_queue") == 0)
@@ -55,13 +69,23 @@ static void
 check_request (const MhTapRequest *request, const char *name, GVariant *options)
 {
   MhTapRequest expected = { 0 };
+  gboolean networked;
+  const char *text = NULL;
+  guint32 mtu = 0;
 
   g_assert_true (mh_ifname_validate (request->name, NULL));
   g_assert_cmpstr (request->name, ==, name);
-  g_assert_true (expected_options (options, &expected));
+  g_assert_true (expected_options (options, &expected, &networked));
   g_assert_cmpint (request->multi_queue, ==, expected.multi_queue);
   g_assert_cmpint (request->vnet_hdr, ==, expected.vnet_hdr);
   g_assert_cmpint (request->release_on_disconnect, ==, expected.release_on_disconnect);
+  /* What was given and accepted is what the request holds. */
+  if (g_variant_lookup (options, "bridge", "&s", &text))
+    g_assert_cmpstr (request->bridge, ==, text);
+  if (g_variant_lookup (options, "link", "&s", &text))
+    g_assert_cmpstr (request->link, ==, text);
+  if (g_variant_lookup (options, "mtu", "u", &mtu))
+    g_assert_cmpuint (request->mtu, ==, mtu);
 }
 
 static void
@@ -89,6 +113,7 @@ run_create_tap (GVariant *args)
   g_autoptr (GError) error = NULL;
   g_autoptr (MhTapRequest) request = NULL;
   MhTapRequest expected = { 0 };
+  gboolean networked = FALSE;
   const char *name;
 
   g_variant_get (args, "(&s@a{sv})", &name, &options);
@@ -96,7 +121,8 @@ run_create_tap (GVariant *args)
   if (request == NULL)
     {
       /* Refused: so the name or the options must be bad. */
-      g_assert_false (mh_ifname_validate (name, NULL) && expected_options (options, &expected));
+      g_assert_false (mh_ifname_validate (name, NULL) &&
+                      expected_options (options, &expected, &networked) && !networked);
       describe_error (out, error);
     }
   else
