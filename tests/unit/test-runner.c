@@ -178,11 +178,13 @@ test_macvtap_lines (Fixture *f, gconstpointer data)
   write_file (f, "share/microvm/macvtap-interfaces",
               "vm-a 02:00:00:00:00:01 eth0 bridge\nvm-b 01:00:5e:00:00:01 eth0 bridge\n", 0644);
   bad_mac = load_error (f);
-  g_assert_nonnull (strstr (bad_mac, "share/microvm/macvtap-interfaces line 2: 01:00:5e:00:00:01 "
-                                     "is not a unicast Ethernet address"));
+  /* Runner text is quoted in messages, as the helper quotes it. */
+  g_assert_nonnull (strstr (bad_mac,
+                            "share/microvm/macvtap-interfaces line 2: \"01:00:5e:00:00:01\" "
+                            "is not a unicast Ethernet address"));
   write_file (f, "share/microvm/macvtap-interfaces", "vm-a 02:00:00:00:00:01 eth0 nat\n", 0644);
   bad_mode = load_error (f);
-  g_assert_nonnull (strstr (bad_mode, "line 1: nat is not a macvtap mode"));
+  g_assert_nonnull (strstr (bad_mode, "line 1: \"nat\" is not a macvtap mode"));
 }
 
 int
