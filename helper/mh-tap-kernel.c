@@ -41,38 +41,38 @@ typedef struct {
   gboolean host_ipv6;
 } KernelBackend;
 
-/* One RTM_NEWLINK change of the interface @name: what @change carries. */
+/* One RTM_NEWLINK change of the interface @ifindex (@name is for the
+ * message): addressed by index, which the tap's fd keeps valid, so no
+ * RTM_GETLINK round trip is needed before each change. */
 static gboolean
-link_apply (struct nl_sock *sock, const char *name, struct rtnl_link *change, const char *what,
-            int *ifindex, GError **error)
+link_apply (struct nl_sock *sock, int ifindex, const char *name, struct rtnl_link *change,
+            const char *what, GError **error)
 {
-  g_autoptr (RtnlLink) link = NULL;
+  g_autoptr (RtnlLink) target = rtnl_link_alloc ();
   int err;
 
-  err = rtnl_link_get_kernel (sock, 0, name, &link);
-  if (err < 0)
-    return mh_nl_error (error, err, "look up", name);
-  err = rtnl_link_change (sock, link, change, 0);
+  if (target == NULL)
+    return mh_set_errno_error (error, ENOMEM, "%s %s", what, name);
+  rtnl_link_set_ifindex (target, ifindex);
+  err = rtnl_link_change (sock, target, change, 0);
   if (err < 0)
     return mh_nl_error (error, err, what, name);
-  if (ifindex != NULL)
-    *ifindex = rtnl_link_get_ifindex (link);
   return TRUE;
 }
 
 static gboolean
-link_set_up (struct nl_sock *sock, const char *name, int *ifindex, GError **error)
+link_set_up (struct nl_sock *sock, int ifindex, const char *name, GError **error)
 {
   g_autoptr (RtnlLink) change = rtnl_link_alloc ();
 
   if (change == NULL)
     return mh_set_errno_error (error, ENOMEM, "set %s up", name);
   rtnl_link_set_flags (change, IFF_UP);
-  return link_apply (sock, name, change, "set link up on", ifindex, error);
+  return link_apply (sock, ifindex, name, change, "set link up on", error);
 }
 
 static gboolean
-link_set_mtu (struct nl_sock *sock, const char *name, guint mtu, GError **error)
+link_set_mtu (struct nl_sock *sock, int ifindex, const char *name, guint mtu, GError **error)
 {
   g_autoptr (RtnlLink) change = rtnl_link_alloc ();
   g_autofree char *what = g_strdup_printf ("set MTU %u on", mtu);
@@ -80,14 +80,15 @@ link_set_mtu (struct nl_sock *sock, const char *name, guint mtu, GError **error)
   if (change == NULL)
     return mh_set_errno_error (error, ENOMEM, "set the MTU of %s", name);
   rtnl_link_set_mtu (change, mtu);
-  return link_apply (sock, name, change, what, NULL, error);
+  return link_apply (sock, ifindex, name, change, what, error);
 }
 
 /* Makes @name a port of @bridge, after checking (by the index it will
  * use) that @bridge still is a bridge: the service checked the name before
  * polkit, but names can change hands since. */
 static gboolean
-link_set_bridge (struct nl_sock *sock, const char *name, const char *bridge, GError **error)
+link_set_bridge (struct nl_sock *sock, int ifindex, const char *name, const char *bridge,
+                 GError **error)
 {
   g_autoptr (RtnlLink) master = NULL;
   g_autoptr (RtnlLink) change = NULL;
@@ -105,7 +106,7 @@ link_set_bridge (struct nl_sock *sock, const char *name, const char *bridge, GEr
     return mh_set_errno_error (error, ENOMEM, "add %s to %s", name, bridge);
   rtnl_link_set_master (change, rtnl_link_get_ifindex (master));
   what = g_strdup_printf ("make a port of bridge %s:", bridge);
-  return link_apply (sock, name, change, what, NULL, error);
+  return link_apply (sock, ifindex, name, change, what, error);
 }
 
 static gboolean
@@ -154,6 +155,13 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpe
       goto out;
     }
 
+  /* The index, once: every later change addresses the device by it. */
+  g_free (what);
+  what = g_strdup_printf ("SIOCGIFINDEX %s", name);
+  if (!mh_ioctl (nl_socket_get_fd (sock), SIOCGIFINDEX, &ifr, what, error))
+    goto out;
+  *ifindex = ifr.ifr_ifindex;
+
   mh_fault_point ("tap-create-tunsetiff");
   g_free (what);
   what = g_strdup_printf ("TUNSETOWNER %s to uid %u", name, uid);
@@ -165,16 +173,16 @@ kernel_create (MhTapBackend *self, const char *name, guint32 uid, const MhTapSpe
    * crash until TUNSETPERSIST takes the port away with the device.  The
    * MTU comes first, so the port joins the bridge with the bridge's MTU
    * already and the bridge never adjusts its own to a new port. */
-  if (spec->mtu != 0 && !link_set_mtu (sock, name, spec->mtu, error))
+  if (spec->mtu != 0 && !link_set_mtu (sock, *ifindex, name, spec->mtu, error))
     goto out;
   mh_fault_point ("tap-create-mtu");
-  if (spec->bridge != NULL && !link_set_bridge (sock, name, spec->bridge, error))
+  if (spec->bridge != NULL && !link_set_bridge (sock, *ifindex, name, spec->bridge, error))
     goto out;
   mh_fault_point ("tap-create-master");
   if (!mh_net_isolate_from_host (name, ((KernelBackend *) self)->host_ipv6, spec->mtu, error))
     goto out;
   mh_fault_point ("tap-create-isolated");
-  if (!link_set_up (sock, name, ifindex, error))
+  if (!link_set_up (sock, *ifindex, name, error))
     goto out;
   mh_fault_point ("tap-create-up");
 
