@@ -16,6 +16,10 @@
  *                                      PER_CLIENT CreateTap calls: calls/s
  *   scale PREFIX SIZES REPS            CreateTaps of each size in SIZES
  *                                      (comma separated), REPS times
+ *   version COUNT                      COUNT x Get of the Version property:
+ *                                      a call that needs
+ *                                      no polkit and no kernel, the floor
+ *                                      of any call (series version_call)
  *   churn PREFIX CALLS CLIENTS         CALLS calls in all, a mix of
  *                                      CreateTap, CreateTaps, DeleteTap,
  *                                      ListTaps and calls that must fail
@@ -273,6 +277,33 @@ mode_create_tap (const char *prefix, guint count, const char *label)
   mh_bench_cpu_print_accumulated (cpu_delete, delete_name, count);
   mh_bench_series_print (creates);
   mh_bench_series_print (deletes);
+}
+
+/* The bus's round trip and GDBus's dispatch on both sides, with nothing
+ * else: what any call costs before polkit or the kernel is involved. */
+static void
+mode_version (guint count)
+{
+  g_autoptr (GDBusConnection) bus = connect_bus ();
+  g_autoptr (MhBenchSeries) series = mh_bench_series_new ("version_call");
+
+  for (guint i = 0; i < count + 3; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+      gint64 start = mh_bench_now_ns ();
+
+      reply = g_dbus_connection_call_sync (
+        bus, HELPER_NAME, HELPER_PATH, "org.freedesktop.DBus.Properties", "Get",
+        g_variant_new ("(ss)", HELPER_INTERFACE, "Version"), G_VARIANT_TYPE ("(v)"),
+        G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &error);
+      if (reply == NULL)
+        mh_bench_die ("Get Version failed: %s", error->message);
+      /* The first calls fill caches: not part of the figure. */
+      if (i >= 3)
+        mh_bench_series_add_since (series, start);
+    }
+  mh_bench_series_print (series);
 }
 
 static void
@@ -656,6 +687,8 @@ main (int argc, char **argv)
     mode_concurrent (argv[2], parse_count (argv[3]), parse_count (argv[4]));
   else if (strcmp (mode, "scale") == 0 && argc == 5)
     mode_scale (argv[2], argv[3], parse_count (argv[4]));
+  else if (strcmp (mode, "version") == 0 && argc == 3)
+    mode_version (parse_count (argv[2]));
   else if (strcmp (mode, "churn") == 0 && argc == 5)
     mode_churn (argv[2], parse_count (argv[3]), parse_count (argv[4]));
   else if (strcmp (mode, "hold") == 0 && (argc == 2 || argc == 4))

@@ -175,6 +175,12 @@ record as_user alice "$bin/mh-bench-client" create-tap ct "$taps"
 say "1. tap setup: CreateTaps of 4 (a VM's taps) as alice ($rounds calls)"
 record as_user alice "$bin/mh-bench-client" create-taps c4 4 "$rounds"
 
+say "1. tap setup: CreateTaps of 1 in a row as alice, no DeleteTap between ($taps calls)"
+record as_user alice "$bin/mh-bench-client" create-taps c1 1 "$taps"
+
+say "1. the floor of any call: Get of the Version property as alice ($taps calls)"
+record as_user alice "$bin/mh-bench-client" version "$taps"
+
 say "1./2. polkit CheckAuthorization alone, as the helper asks it (root, subject: alice's connection)"
 record "$bin/mh-bench-client" polkit polkit_rules_yes alice org.microvm.helper.manage-taps yes "$polkit_checks"
 record "$bin/mh-bench-client" polkit polkit_rules_yes_unix_process alice org.microvm.helper.manage-taps yes "$polkit_checks" unix-process
