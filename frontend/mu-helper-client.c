@@ -63,12 +63,21 @@ mu_helper_client_new (gboolean interactive, GError **error)
 }
 
 void
+mu_helper_client_close (MuHelperClient *client)
+{
+  if (client->closed_handler != 0)
+    g_signal_handler_disconnect (client->bus, client->closed_handler);
+  client->closed_handler = 0;
+  if (!g_dbus_connection_is_closed (client->bus))
+    g_dbus_connection_close_sync (client->bus, NULL, NULL);
+}
+
+void
 mu_helper_client_free (MuHelperClient *client)
 {
   if (client == NULL)
     return;
-  g_signal_handler_disconnect (client->bus, client->closed_handler);
-  g_dbus_connection_close_sync (client->bus, NULL, NULL);
+  mu_helper_client_close (client);
   g_object_unref (client->bus);
   g_free (client);
 }

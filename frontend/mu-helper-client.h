@@ -18,6 +18,12 @@ typedef void (*MuHelperClosedFunc) (gpointer user_data);
 MuHelperClient *mu_helper_client_new (gboolean interactive, GError **error);
 void mu_helper_client_free (MuHelperClient *client);
 
+/* Ends the connection now, and with it every lease it holds: the helper
+ * then deletes the taps and gives back the devices leased to it, with no
+ * call and no polkit check.  The closed function is not called; calls
+ * made afterwards fail. */
+void mu_helper_client_close (MuHelperClient *client);
+
 /* Called once if the bus connection closes (the bus was restarted). */
 void mu_helper_client_set_closed_func (MuHelperClient *client, MuHelperClosedFunc func,
                                        gpointer user_data);

@@ -1,10 +1,16 @@
 #include "mu-run-taps.h"
 
+#include "mu-link-watch.h"
 #include "mu-output.h"
 
 /* How long a run whose bus went away waits for it to come back to delete
  * its taps. */
 #define RECONNECT_TIMEOUT_S 10
+
+/* How long a stop waits for the helper to delete the taps whose lease it
+ * ended.  The helper retries a failed deletion after 1 s, 2 s, ...; a tap
+ * still there after this is reported and left to those retries. */
+#define LEASE_END_TIMEOUT_MS 5000
 
 struct _MuRunTaps {
   MuRunner *runner;
@@ -15,6 +21,8 @@ struct _MuRunTaps {
   MuHelperClient *reconnected; /* ours, after the bus came back */
   GPtrArray *existing;         /* the user's already: left as they were */
   GPtrArray *created;          /* ours: deleted at the end */
+  GArray *created_ifindexes;   /* gint32, parallel to created */
+  MuLinkWatch *lease_end;      /* waits for them to go after the lease ended */
   gboolean releasing;
   MuRunReport started;
   /* The release: deletions under way, and the wait for the bus. */
@@ -39,6 +47,7 @@ mu_run_taps_new (MuRunner *runner, MuHelperClient *helper, const char *bridge,
     g_ptr_array_add (taps->names, ((MuMacvtap *) runner->macvtaps->pdata[i])->id);
   taps->helper = helper;
   taps->created = g_ptr_array_new_with_free_func (g_free);
+  taps->created_ifindexes = g_array_new (FALSE, FALSE, sizeof (gint32));
   return taps;
 }
 
@@ -52,6 +61,8 @@ mu_run_taps_free (MuRunTaps *taps)
   g_clear_pointer (&taps->names, g_ptr_array_unref);
   g_clear_pointer (&taps->existing, g_ptr_array_unref);
   g_clear_pointer (&taps->created, g_ptr_array_unref);
+  g_clear_pointer (&taps->created_ifindexes, g_array_unref);
+  g_clear_pointer (&taps->lease_end, mu_link_watch_free);
   g_clear_pointer (&taps->reconnected, mu_helper_client_free);
   g_free (taps);
 }
@@ -77,7 +88,10 @@ on_taps_created (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < taps->names->len; i++)
     if (!g_ptr_array_find_with_equal_func (taps->existing, taps->names->pdata[i], g_str_equal,
                                            NULL))
-      g_ptr_array_add (taps->created, g_strdup (taps->names->pdata[i]));
+      {
+        g_ptr_array_add (taps->created, g_strdup (taps->names->pdata[i]));
+        g_array_append_val (taps->created_ifindexes, g_array_index (ifindexes, gint32, i));
+      }
   mu_progress ("network interfaces ready: %u made for this run, %u of yours reused",
                taps->created->len, taps->names->len - taps->created->len);
   mu_run_report (&taps->started, NULL);
@@ -150,6 +164,49 @@ delete_created (MuRunTaps *taps, MuHelperClient *client)
     }
 }
 
+static void
+on_lease_ended (GPtrArray *left, gpointer user_data)
+{
+  MuRunTaps *taps = user_data;
+
+  if (left->len == 0)
+    mu_progress ("the taps are gone");
+  else
+    {
+      g_autofree char *names = mu_join_names (left);
+
+      mu_warning ("the helper has not deleted %s within %d s of the lease's end; it keeps "
+                  "trying (`busctl call org.microvm.Helper1 /org/microvm/Helper1 "
+                  "org.microvm.Helper1 ListTaps` shows why)",
+                  names, LEASE_END_TIMEOUT_MS / 1000);
+    }
+  mu_run_countdown_step_done (&taps->released);
+}
+
+/* The taps made for this run are leased to the run's connection: closing
+ * it has the helper delete them all at once, in one kernel batch (one RCU
+ * grace period) and without a polkit check each, which a DeleteTap per
+ * tap would need.  FALSE (with a warning) if the kernel's notifications,
+ * which tell when they are gone, cannot be had. */
+static gboolean
+end_the_lease (MuRunTaps *taps)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *names = mu_join_names (taps->created);
+
+  taps->lease_end = mu_link_watch_new (taps->created, taps->created_ifindexes, &error);
+  if (taps->lease_end == NULL)
+    {
+      mu_warning ("%s; deleting the taps one by one instead", error->message);
+      return FALSE;
+    }
+  mu_progress ("deleting the taps made for this run (%s) by ending their lease", names);
+  mu_helper_client_close (taps->helper);
+  mu_run_countdown_add (&taps->released);
+  mu_link_watch_wait (taps->lease_end, LEASE_END_TIMEOUT_MS, on_lease_ended, taps);
+  return TRUE;
+}
+
 static gboolean
 on_reconnect_attempt (gpointer user_data)
 {
@@ -190,7 +247,7 @@ mu_run_taps_release (MuRunTaps *taps, gboolean bus_lost, MuRunReportFunc func, g
           taps->reconnect_deadline = g_get_monotonic_time () + RECONNECT_TIMEOUT_S * G_USEC_PER_SEC;
           taps->reconnect_source = g_timeout_add (100, on_reconnect_attempt, taps);
         }
-      else
+      else if (!end_the_lease (taps))
         delete_created (taps, taps->helper);
     }
   mu_run_countdown_step_done (&taps->released);

@@ -26,6 +26,8 @@ void mu_run_taps_start (MuRunTaps *taps, MuRunReportFunc report, gpointer user_d
 /* Deletes the taps made for this run and reports (always without an
  * error: what cannot be deleted is left to the lease, with a warning).
  * The result of a start still under way is dropped from now on.
+ * Normally by closing the run's connection (the helper's own lease end
+ * deletes them): every other use of the connection must be over.
  * @bus_lost: the helper's bus went away with the run's connection; the
  * taps are deleted through a new connection once the bus is back. */
 void mu_run_taps_release (MuRunTaps *taps, gboolean bus_lost, MuRunReportFunc report,

@@ -265,6 +265,17 @@ on_phase_released (GError *error, gpointer user_data)
   mu_run_countdown_step_done (&run->teardown);
 }
 
+/* The taps go by closing the run's connection, so only after the
+ * devices, which are given back through it. */
+static void
+on_devices_released (GError *error, gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_clear_error (&error);
+  mu_run_taps_release (run->taps, FALSE, on_phase_released, run);
+}
+
 static void
 begin_teardown (Run *run)
 {
@@ -275,14 +286,12 @@ begin_teardown (Run *run)
 
   mu_run_countdown_add (&run->teardown);
   mu_run_shares_stop (run->shares, on_phase_released, run);
+  mu_run_countdown_add (&run->teardown);
   /* Not over a lost bus: a new helper gives the devices back itself. */
   if (!run->bus_lost)
-    {
-      mu_run_countdown_add (&run->teardown);
-      mu_run_devices_release (run->devices, on_phase_released, run);
-    }
-  mu_run_countdown_add (&run->teardown);
-  mu_run_taps_release (run->taps, run->bus_lost, on_phase_released, run);
+    mu_run_devices_release (run->devices, on_devices_released, run);
+  else
+    mu_run_taps_release (run->taps, TRUE, on_phase_released, run);
   mu_run_countdown_step_done (&run->teardown);
 }
 

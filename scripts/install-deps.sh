@@ -16,7 +16,8 @@ build_packages=(
     xsltproc docbook-xsl docbook-xml bash-completion
     libgtk-4-dev libadwaita-1-dev
 )
-# What the sandboxed tests start for real: the bus, polkitd, iproute2 for
+# What the sandboxed tests start for real: the bus (and dbus-monitor, which
+# sees every call a stop makes), polkitd, iproute2 for
 # veths and foreign taps, util-linux for unshare/setpriv; libfuse3 for the
 # fake PCI world (test-only), pci.ids for the device names polkit is told;
 # zsh and fish run the generated shell completions; nix-bin
@@ -26,7 +27,7 @@ build_packages=(
 # appstream (appstreamcli) and desktop-file-utils validate the desktop
 # app's metainfo and .desktop file.
 test_packages=(
-    dbus-daemon polkitd iproute2 util-linux procps clang-format binutils
+    dbus-daemon dbus-bin polkitd iproute2 util-linux procps clang-format binutils
     qemu-system-x86 systemd python3
     libfuse3-dev fuse3 pci.ids
     zsh fish nix-bin

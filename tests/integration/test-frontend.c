@@ -50,6 +50,52 @@ test_stop_command (void)
   g_assert_nonnull (strstr (said_again, "the VM full is not running"));
 }
 
+/* A stop ends the lease of the run's taps (it closes the connection they
+ * are leased to) instead of a DeleteTap each: the helper deletes them all
+ * in one batch, polkit is not asked, and the stop still returns only once
+ * they are gone.  A root monitor on the bus sees every call made. */
+static void
+test_stop_ends_the_lease (void)
+{
+  g_autofree char *output = mh_test_user_path ("alice", "frontend.log");
+  g_autofree char *seen_path = g_build_filename (g_getenv ("MH_SANDBOX_DIR"), "monitor.log", NULL);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GSubprocess) monitor = NULL;
+  g_autoptr (GSubprocess) frontend = mh_test_start_full_vm (output);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *log = NULL;
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, seen_path);
+  monitor = g_subprocess_launcher_spawn (
+    launcher, &error, "dbus-monitor", "--system",
+    "type='method_call',interface='org.microvm.Helper1'",
+    "type='method_call',interface='org.freedesktop.PolicyKit1.Authority'", NULL);
+  g_assert_no_error (error);
+  /* A monitor is told it lost its name once it is one. */
+  g_assert_true (mh_test_wait_file_contains (seen_path, "member=NameLost", 10000));
+
+  g_subprocess_send_signal (frontend, SIGTERM);
+  mh_test_finish_full_vm (frontend, output, 0);
+  /* A call it must see, so that seeing none of the others means something. */
+  mh_test_run ((const char *const[]){ "busctl", "--system", "--quiet", "call",
+                                      "org.microvm.Helper1", "/org/microvm/Helper1",
+                                      "org.microvm.Helper1", "ListTaps", NULL });
+  g_assert_true (mh_test_wait_file_contains (seen_path, "member=ListTaps", 10000));
+  g_subprocess_force_exit (monitor);
+  g_subprocess_wait (monitor, NULL, NULL);
+
+  g_file_get_contents (seen_path, &seen, NULL, NULL);
+  g_file_get_contents (output, &log, NULL, NULL);
+  g_test_message ("the bus saw:\n%s", seen);
+  g_assert_null (strstr (seen, "member=DeleteTap"));
+  g_assert_null (strstr (seen, "member=CheckAuthorization"));
+  g_assert_nonnull (strstr (log, "deleting the taps made for this run (vm-f0, vm-f1) by ending "
+                                 "their lease"));
+  g_assert_nonnull (strstr (log, "the taps are gone"));
+  g_assert_null (strstr (log, "has not deleted"));
+}
+
 static void
 test_hypervisor_exit_status (void)
 {
@@ -807,6 +853,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/frontend/stop-by-sigterm", GINT_TO_POINTER (SIGTERM),
                         test_stop_by_signal);
   g_test_add_func ("/frontend/stop-command", test_stop_command);
+  g_test_add_func ("/frontend/stop-ends-the-lease", test_stop_ends_the_lease);
   g_test_add_func ("/frontend/hypervisor-exit-status", test_hypervisor_exit_status);
   g_test_add_func ("/frontend/polkit-denied", test_polkit_denied);
   g_test_add_func ("/frontend/refuses-root-and-unusable-tun", test_refuses_root_and_unusable_tun);
