@@ -17,6 +17,8 @@ struct _MuLinkWatch {
   GArray *ifindexes;
   guint fd_source;
   guint timeout_source;
+  guint recheck_source;
+  guint recheck_ms;
   MuLinkWatchFunc func;
   gpointer user_data;
 };
@@ -61,14 +63,36 @@ mu_link_watch_free (MuLinkWatch *watch)
     g_source_remove (watch->fd_source);
   if (watch->timeout_source != 0)
     g_source_remove (watch->timeout_source);
+  if (watch->recheck_source != 0)
+    g_source_remove (watch->recheck_source);
   close (watch->fd);
   g_ptr_array_unref (watch->names);
   g_array_unref (watch->ifindexes);
   g_free (watch);
 }
 
-/* By index and name together: an index alone could, in principle, be
- * given to a new interface, and a name can be taken by someone else's. */
+/* Whether sysfs still shows @name, unless it is another interface now.
+ * The kernel removes a device's attributes before its directory: while
+ * the directory is there, the interface is not gone. */
+static gboolean
+in_sysfs (const char *name, gint32 ifindex)
+{
+  g_autofree char *directory = g_build_filename ("/sys/class/net", name, NULL);
+  g_autofree char *path = g_build_filename (directory, "ifindex", NULL);
+  g_autofree char *text = NULL;
+
+  if (!g_file_test (directory, G_FILE_TEST_EXISTS))
+    return FALSE;
+  if (g_file_get_contents (path, &text, NULL, NULL) && g_ascii_strtoll (text, NULL, 10) != ifindex)
+    return FALSE;
+  return TRUE;
+}
+
+/* Gone means unlisted (no name for the index, or another one: an index
+ * could in principle be given to a new interface, and a name can be taken
+ * by someone else's) and out of sysfs, which the kernel does a moment
+ * after it announces the deletion, while it still holds the lock that any
+ * new interface of that name would need. */
 static void
 forget_the_gone (MuLinkWatch *watch)
 {
@@ -79,8 +103,9 @@ forget_the_gone (MuLinkWatch *watch)
       char name[IF_NAMESIZE];
       gint32 ifindex = g_array_index (watch->ifindexes, gint32, i);
 
-      if (if_indextoname ((unsigned) ifindex, name) == NULL ||
-          strcmp (name, watch->names->pdata[i]) != 0)
+      if ((if_indextoname ((unsigned) ifindex, name) == NULL ||
+           strcmp (name, watch->names->pdata[i]) != 0) &&
+          !in_sysfs (watch->names->pdata[i], ifindex))
         {
           g_ptr_array_remove_index (watch->names, i);
           g_array_remove_index (watch->ifindexes, i);
@@ -93,6 +118,9 @@ forget_the_gone (MuLinkWatch *watch)
 static void
 finish (MuLinkWatch *watch)
 {
+  if (watch->recheck_source != 0)
+    g_source_remove (watch->recheck_source);
+  watch->recheck_source = 0;
   if (watch->fd_source != 0)
     g_source_remove (watch->fd_source);
   watch->fd_source = 0;
@@ -100,6 +128,35 @@ finish (MuLinkWatch *watch)
     g_source_remove (watch->timeout_source);
   watch->timeout_source = 0;
   watch->func (watch->names, watch->user_data);
+}
+
+static gboolean on_recheck (gpointer user_data);
+
+/* Looks again; TRUE if the wait is over.  An interface announced gone may
+ * still be in sysfs for a moment, and the last announcement may already
+ * have been read: so while any is left, look again soon, less and less
+ * often (1 ms, 2 ms, ... 32 ms), until the next announcement. */
+static gboolean
+look_again (MuLinkWatch *watch)
+{
+  forget_the_gone (watch);
+  if (watch->names->len == 0)
+    return TRUE;
+  if (watch->recheck_source == 0)
+    watch->recheck_source = g_timeout_add (watch->recheck_ms, on_recheck, watch);
+  return FALSE;
+}
+
+static gboolean
+on_recheck (gpointer user_data)
+{
+  MuLinkWatch *watch = user_data;
+
+  watch->recheck_source = 0;
+  watch->recheck_ms = MIN (watch->recheck_ms * 2, 32);
+  if (look_again (watch))
+    finish (watch);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -112,8 +169,11 @@ on_notification (int fd, GIOCondition condition, gpointer user_data)
    * link message is only a reason to look again. */
   while (recv (fd, buffer, sizeof buffer, MSG_DONTWAIT) >= 0 || errno == EINTR || errno == ENOBUFS)
     ;
-  forget_the_gone (watch);
-  if (watch->names->len == 0)
+  watch->recheck_ms = 1;
+  if (watch->recheck_source != 0)
+    g_source_remove (watch->recheck_source);
+  watch->recheck_source = 0;
+  if (look_again (watch))
     {
       watch->fd_source = 0;
       finish (watch);
@@ -144,6 +204,7 @@ mu_link_watch_wait (MuLinkWatch *watch, guint timeout_ms, MuLinkWatchFunc func, 
       func (watch->names, user_data);
       return;
     }
+  watch->recheck_ms = 1;
   watch->fd_source = g_unix_fd_add (watch->fd, G_IO_IN, on_notification, watch);
   watch->timeout_source = g_timeout_add (timeout_ms, on_timeout, watch);
 }

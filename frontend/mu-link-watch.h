@@ -1,7 +1,7 @@
 /* Waits, without privileges, until network interfaces are gone: the
  * kernel's link notifications (rtnetlink, group RTMGRP_LINK, which any
  * user may listen to) wake it, and each wake-up checks the interfaces by
- * index.  microvm-user uses it to return from a stop only once the helper
+ * index and in sysfs.  microvm-user uses it to return from a stop only once the helper
  * has deleted the taps whose lease the stop ended. */
 #pragma once
 

@@ -76,6 +76,10 @@ test_stop_ends_the_lease (void)
   g_assert_true (mh_test_wait_file_contains (seen_path, "member=NameLost", 10000));
 
   g_subprocess_send_signal (frontend, SIGTERM);
+  g_assert_cmpint (mh_test_wait_exit (frontend, 30000), ==, 0);
+  /* Gone already when the stop is over, not a moment later. */
+  g_assert_false (mh_test_iface_exists ("vm-f0"));
+  g_assert_false (mh_test_iface_exists ("vm-f1"));
   mh_test_finish_full_vm (frontend, output, 0);
   /* A call it must see, so that seeing none of the others means something. */
   mh_test_run ((const char *const[]){ "busctl", "--system", "--quiet", "call",
