@@ -182,6 +182,39 @@ test_delete_killed (gconstpointer data)
   assert_consistent (alice, "vm-d", FALSE);
 }
 
+/* A lease of several taps ends (its client goes, as `microvm-user stop`
+ * makes it go) and the helper is killed around the one group deletion:
+ * the next helper deletes whatever is left, and nothing of the lease
+ * stays, in the kernel or in the registry. */
+static void
+test_lease_release_killed (gconstpointer data)
+{
+  const char *point = data;
+  const char *const taps[] = { "vm-g0", "vm-g1", "vm-g2" };
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (MhTestAgent) leaser = mh_test_agent_new ("alice");
+
+  g_variant_unref (mh_test_assert_call_ok (
+    leaser, "CreateTaps",
+    "([('vm-g0', {'release_on_disconnect': <true>}), ('vm-g1', {'release_on_disconnect': "
+    "<true>}), ('vm-g2', {'release_on_disconnect': <true>})],)"));
+  /* A helper that will die at @point, holding the lease of a client that
+   * is still there. */
+  mh_test_helper_kill ();
+  kill_at (point);
+  g_variant_unref (mh_test_assert_call_ok (alice, "ListTaps", "()"));
+  for (guint i = 0; i < G_N_ELEMENTS (taps); i++)
+    g_assert_true (mh_test_iface_exists (taps[i]));
+
+  mh_test_agent_kill (leaser);
+  mh_test_helper_wait_gone ();
+  kill_at (NULL);
+
+  /* The next helper finishes the release before it serves. */
+  for (guint i = 0; i < G_N_ELEMENTS (taps); i++)
+    assert_consistent (alice, taps[i], FALSE);
+}
+
 static GPid
 polkitd_pid (void)
 {
@@ -539,6 +572,10 @@ main (int argc, char **argv)
                         "tap-delete-before-kernel", test_delete_killed);
   g_test_add_data_func ("/faults/delete-killed/tap-delete-after-kernel", "tap-delete-after-kernel",
                         test_delete_killed);
+  g_test_add_data_func ("/faults/lease-release-killed/tap-delete-before-kernel",
+                        "tap-delete-before-kernel", test_lease_release_killed);
+  g_test_add_data_func ("/faults/lease-release-killed/tap-delete-after-kernel",
+                        "tap-delete-after-kernel", test_lease_release_killed);
   for (guint i = 0; i < G_N_ELEMENTS (bind_points); i++)
     {
       g_autofree char *path = g_strdup_printf ("/faults/pci-bind-killed/%s", bind_points[i].point);
