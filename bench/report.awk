@@ -69,7 +69,7 @@ END {
           "create_tap_busy delete_tap_busy lease_release_256 registry_save_1 registry_save_2000 frontend_start host_start frontend_stop host_stop virtiofsd_ready " \
           "virtiofsd_help helper_rss_idle helper_fds_idle helper_rss_after_churn " \
           "helper_fds_after_churn helper_rss_after_churn2 helper_rss_leased256 helper_fds_leased256 churn_rate " \
-           "churn_calls frontend_rss_running helper_rss_running version_call create_taps_1", names, " ")
+           "churn_calls frontend_rss_running helper_rss_running version_call create_taps_1 create_tap_least", names, " ")
     for (i in names) need(names[i])
     if (missing != "") {
         print "report.awk: the results lack:" missing > "/dev/stderr"
@@ -107,6 +107,9 @@ END {
         x(med["create_tap"], IP) " iproute2; " x(med["create_tap"], K) " kernel; polkit is " \
         sprintf("%.0f%%", 100 * P / med["create_tap"]),
         "≤ polkit + 1 ms = " ms(t), yesno(med["create_tap"] <= t))
+    row("CreateTap to the least helper (bench/mh-bench-least-helper: no worker, registry, lease or log)",
+        ms(med["create_tap_least"]), pm("create_tap_least"),
+        "the helper's CreateTap is " x(med["create_tap"], med["create_tap_least"]) " of it", "–", "–")
     c4 = med["create_taps_4"]
     row("CreateTaps of 4 taps (a VM's set, leased) vs iproute2 for 4", ms(c4), pm("create_taps_4"),
         x(c4, 4 * IP) " (4× iproute2 = " ms(4 * IP) ")", "≤ 0.5×", yesno(c4 <= 0.5 * 4 * IP))
@@ -144,6 +147,7 @@ END {
         pm("polkit_norules_default_yes"), x(med["polkit_norules_default_yes"], P), "–", "–")
 
     cpu_row("CPU per CreateTap (polkitd / dbus-daemon / helper / client)", "create_tap", med["create_tap"])
+    cpu_row("CPU per CreateTap to the least helper", "create_tap_least", med["create_tap_least"])
     cpu_row("CPU per CreateTaps of 4", "create_taps_4", med["create_taps_4"])
     cpu_row("CPU per DeleteTap", "delete_tap", med["delete_tap"])
     cpu_row("CPU per CheckAuthorization alone, .rules", "polkit_rules_yes", P)
@@ -252,6 +256,13 @@ END {
     row("  the same overhead with CreateTaps of 1 in a row (no DeleteTap between, as the kernel baseline)",
         ms(O1), "–", sprintf("CreateTaps of 1 %s; beyond the floor %s", ms(med["create_taps_1"]),
         ms(O1 - V)), "≤ 0.50 ms", yesno(O1 <= 500))
+    # The same formula for a helper that does nothing but the call, the
+    # check and the kernel work, on one thread (bench/mh-bench-least-helper):
+    # what GDBus and polkit-gobject cost any helper on this machine.
+    OL = med["create_tap_least"] - P - K
+    row("  the same overhead for the least helper (GDBus, polkit, kernel work on one thread, nothing else)",
+        ms(OL), pm("create_tap_least"), sprintf("its CreateTap %s; the helper's overhead beyond it %s",
+        ms(med["create_tap_least"]), ms(O - OL)), "–", "–")
     row("CreateTaps of 4 vs four iproute2 taps", ms(c4), "–", "4× iproute2 " ms(4 * IP) "; " x(c4, 4 * IP),
         "≤ 0.30×", yesno(c4 <= 0.3 * 4 * IP))
     for (i = 1; i <= 4; i++) {

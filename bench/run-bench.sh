@@ -46,11 +46,11 @@ if [[ "${1:-}" != "--inside" ]]; then
         # besides the programs measured here.
         ninja -C "$MH_BUILD_ROOT" helper/microvm-helperd frontend/microvm-user \
             policy/org.microvm.helper.policy tests/mh-fakepci \
-            bench/mh-bench-baseline bench/mh-bench-client bench/mh-bench-frontend \
+            bench/mh-bench-baseline bench/mh-bench-client bench/mh-bench-least-helper bench/mh-bench-frontend \
             bench/mh-bench-hypervisor bench/mh-bench-stamp bench/mh-bench-registry >/dev/null
     fi
     for program in helper/microvm-helperd frontend/microvm-user tests/mh-fakepci bench/mh-bench-baseline \
-                   bench/mh-bench-client bench/mh-bench-frontend bench/mh-bench-hypervisor \
+                   bench/mh-bench-client bench/mh-bench-least-helper bench/mh-bench-frontend bench/mh-bench-hypervisor \
                    bench/mh-bench-stamp bench/mh-bench-registry; do
         [[ -x "$MH_BUILD_ROOT/$program" ]] || { echo "run-bench.sh: $MH_BUILD_ROOT/$program is missing; build first (ninja -C $MH_BUILD_ROOT)" >&2; exit 1; }
     done
@@ -143,12 +143,6 @@ done
 pkaction --action-id org.microvm.bench.default-yes >/dev/null 2>&1 ||
     { say "polkitd did not load bench/org.microvm.bench.policy"; exit 1; }
 
-say "starting the helper (D-Bus activation) and letting it idle"
-as_user alice gdbus call --system --dest org.microvm.Helper1 --object-path /org/microvm/Helper1 \
-    --method org.microvm.Helper1.ListTaps >/dev/null
-sleep 1
-helper_memory idle
-
 # CPU time of these is reported per call next to the wall times.
 pid_of() { # pid_of COMM: the one process of that name in the sandbox
     local f
@@ -157,6 +151,33 @@ pid_of() { # pid_of COMM: the one process of that name in the sandbox
     done
     return 1
 }
+name_owned() { # name_owned NAME: whether NAME has an owner on the sandbox's bus
+    gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
+}
+
+# Before the helper exists: the least any helper on this stack can add
+# (bench/mh-bench-least-helper owns the helper's name for this series).
+say "0. the least helper: CreateTap and DeleteTap with GDBus, polkit and the kernel work on one thread ($taps taps)"
+coproc LEAST { exec "$bin/mh-bench-least-helper" 2>&3; }
+least_pid=$LEAST_PID
+read -r line <&"${LEAST[0]}" && [[ $line == ready ]] || { say "the least helper did not start"; exit 1; }
+MH_BENCH_WATCH="helper=$least_pid polkitd=$(pid_of polkitd) bus=$(<"$sb/dbus.pid")" \
+    record as_user alice "$bin/mh-bench-client" create-tap lt "$taps" _least
+kill "$least_pid"
+wait "$least_pid" || true
+for _ in $(seq 100); do
+    name_owned org.microvm.Helper1 || break
+    sleep 0.05
+done
+! name_owned org.microvm.Helper1 || { say "the least helper still owns org.microvm.Helper1"; exit 1; }
+
+say "starting the helper (D-Bus activation) and letting it idle"
+as_user alice gdbus call --system --dest org.microvm.Helper1 --object-path /org/microvm/Helper1 \
+    --method org.microvm.Helper1.ListTaps >/dev/null
+sleep 1
+helper_memory idle
+
 export MH_BENCH_WATCH="helper=$(helper_pid) polkitd=$(pid_of polkitd) bus=$(<"$sb/dbus.pid")"
 
 say "1. tap setup: the kernel alone ($taps taps, create, then delete by netlink and by persist-off)"
