@@ -51,6 +51,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mh-bench-kernel.h"
 #include "mh-bench-stats.h"
 
 #define VIRTIOFSD "/usr/lib/qemu/virtiofsd"
@@ -83,27 +84,12 @@ parse_count (const char *text)
 static void
 kernel_create_one (int ctl, const char *name, uid_t uid)
 {
-  struct ifreq ifr;
-  int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  int ifindex = 0;
+  int errsv = 0;
+  const char *step = NULL;
 
-  if (fd < 0)
-    mh_bench_die ("open /dev/net/tun: %s", g_strerror (errno));
-  memset (&ifr, 0, sizeof ifr);
-  memcpy (ifr.ifr_name, name, strlen (name));
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | IFF_VNET_HDR;
-  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
-    mh_bench_die ("TUNSETIFF %s: %s", name, g_strerror (errno));
-  if (ioctl (fd, TUNSETOWNER, (unsigned long) uid) < 0)
-    mh_bench_die ("TUNSETOWNER %s: %s", name, g_strerror (errno));
-  /* Up while the fd is open, as the helper does. */
-  if (ioctl (ctl, SIOCGIFFLAGS, &ifr) < 0)
-    mh_bench_die ("SIOCGIFFLAGS %s: %s", name, g_strerror (errno));
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl (ctl, SIOCSIFFLAGS, &ifr) < 0)
-    mh_bench_die ("SIOCSIFFLAGS %s: %s", name, g_strerror (errno));
-  if (ioctl (fd, TUNSETPERSIST, 1UL) < 0)
-    mh_bench_die ("TUNSETPERSIST %s: %s", name, g_strerror (errno));
-  close (fd);
+  if (!mh_bench_kernel_create_tap (ctl, name, (guint32) uid, &ifindex, &errsv, &step))
+    mh_bench_die ("%s %s: %s", step, name, g_strerror (errsv));
 }
 
 static void
@@ -129,39 +115,19 @@ kernel_create (const char *prefix, guint count, uid_t uid, const char *label)
 static void
 netlink_delete_one (int sock, int ifindex, const char *name)
 {
-  struct {
-    struct nlmsghdr header;
-    struct ifinfomsg info;
-  } request;
-  char answer[4096];
-  struct nlmsghdr *reply = (struct nlmsghdr *) answer;
-  ssize_t n;
+  int errsv = 0;
 
-  memset (&request, 0, sizeof request);
-  request.header.nlmsg_len = sizeof request;
-  request.header.nlmsg_type = RTM_DELLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  request.header.nlmsg_seq = (guint32) ifindex;
-  request.info.ifi_family = AF_UNSPEC;
-  request.info.ifi_index = ifindex;
-  if (send (sock, &request, sizeof request, 0) < 0)
-    mh_bench_die ("RTM_DELLINK %s: send: %s", name, g_strerror (errno));
-  n = recv (sock, answer, sizeof answer, 0);
-  if (n < (ssize_t) sizeof (struct nlmsghdr) || reply->nlmsg_type != NLMSG_ERROR)
-    mh_bench_die ("RTM_DELLINK %s: unexpected answer", name);
-  if (((struct nlmsgerr *) NLMSG_DATA (reply))->error != 0)
-    mh_bench_die ("RTM_DELLINK %s: %s", name,
-                  g_strerror (-((struct nlmsgerr *) NLMSG_DATA (reply))->error));
+  if (!mh_bench_kernel_delete_link (sock, ifindex, name, &errsv))
+    mh_bench_die ("RTM_DELLINK %s: %s", name, g_strerror (errsv));
 }
 
 static void
 kernel_delete_netlink (const char *prefix, guint count, gboolean print)
 {
   g_autoptr (MhBenchSeries) series = mh_bench_series_new ("kernel_delete_netlink");
-  struct sockaddr_nl local = { .nl_family = AF_NETLINK };
-  int sock = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  int sock = mh_bench_kernel_rtnetlink_open ();
 
-  if (sock < 0 || bind (sock, (struct sockaddr *) &local, sizeof local) < 0)
+  if (sock < 0)
     mh_bench_die ("rtnetlink socket: %s", g_strerror (errno));
   for (guint i = 0; i < count; i++)
     {

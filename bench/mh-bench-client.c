@@ -45,6 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mh-bench-bus.h"
 #include "mh-bench-stats.h"
 
 #define HELPER_NAME "org.microvm.Helper1"
@@ -71,26 +72,6 @@ tap_name (const char *prefix, guint i)
   if (strlen (name) > 15)
     mh_bench_die ("interface name %s is too long", name);
   return name;
-}
-
-static GDBusConnection *
-connect_bus (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-  GDBusConnection *bus;
-
-  /* A private connection: a client of its own, whatever else runs in the
-   * process. */
-  if (address == NULL)
-    mh_bench_die ("no system bus: %s", error->message);
-  bus = g_dbus_connection_new_for_address_sync (address,
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  if (bus == NULL)
-    mh_bench_die ("cannot connect to the system bus: %s", error->message);
-  return bus;
 }
 
 static GVariant *
@@ -245,7 +226,7 @@ warm_up (GDBusConnection *bus, const char *prefix)
 static void
 mode_create_tap (const char *prefix, guint count, const char *label)
 {
-  g_autoptr (GDBusConnection) bus = connect_bus ();
+  g_autoptr (GDBusConnection) bus = mh_bench_connect_system_bus ();
   g_autofree char *create_name = g_strdup_printf ("create_tap%s", label);
   g_autofree char *delete_name = g_strdup_printf ("delete_tap%s", label);
   g_autoptr (MhBenchSeries) creates = mh_bench_series_new (create_name);
@@ -284,7 +265,7 @@ mode_create_tap (const char *prefix, guint count, const char *label)
 static void
 mode_version (guint count)
 {
-  g_autoptr (GDBusConnection) bus = connect_bus ();
+  g_autoptr (GDBusConnection) bus = mh_bench_connect_system_bus ();
   g_autoptr (MhBenchSeries) series = mh_bench_series_new ("version_call");
 
   for (guint i = 0; i < count + 3; i++)
@@ -309,7 +290,7 @@ mode_version (guint count)
 static void
 mode_create_taps (const char *prefix, guint batch, guint rounds)
 {
-  g_autoptr (GDBusConnection) bus = connect_bus ();
+  g_autoptr (GDBusConnection) bus = mh_bench_connect_system_bus ();
   g_autofree char *series_name = g_strdup_printf ("create_taps_%u", batch);
   g_autoptr (MhBenchSeries) series = mh_bench_series_new (series_name);
   g_autoptr (GPtrArray) made = g_ptr_array_new_with_free_func (g_free);
@@ -344,7 +325,7 @@ mode_create_taps (const char *prefix, guint batch, guint rounds)
 static void
 mode_scale (const char *prefix, const char *sizes_text, guint reps)
 {
-  g_autoptr (GDBusConnection) bus = connect_bus ();
+  g_autoptr (GDBusConnection) bus = mh_bench_connect_system_bus ();
   g_auto (GStrv) sizes = g_strsplit (sizes_text, ",", -1);
   g_autoptr (GPtrArray) all =
     g_ptr_array_new_with_free_func ((GDestroyNotify) mh_bench_series_free);
@@ -434,7 +415,7 @@ run_clients (const char *prefix, guint clients, guint calls_each, ClientBody bod
           close (ready[0]);
           close (out[0]);
           snprintf (client_prefix, sizeof client_prefix, "%s%uc", prefix, c);
-          bus = connect_bus ();
+          bus = mh_bench_connect_system_bus ();
           if (write (ready[1], "r", 1) != 1 || read (go[0], &byte, 1) < 0)
             _exit (1);
           body (bus, client_prefix, c, calls_each, text);
@@ -549,7 +530,7 @@ mode_churn (const char *prefix, guint calls, guint clients)
 static void
 mode_hold (const char *prefix, guint count)
 {
-  g_autoptr (GDBusConnection) bus = connect_bus ();
+  g_autoptr (GDBusConnection) bus = mh_bench_connect_system_bus ();
   char line[64];
 
   if (count > 0)

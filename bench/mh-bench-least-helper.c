@@ -1,9 +1,14 @@
 /* The least a helper built on this stack can add to polkit and the kernel.
  *
- *   mh-bench-least-helper     (as root, in the benchmark's sandbox, before
- *                              the real helper is started)
+ *   mh-bench-least-helper [BUS_NAME]
+ *                              as root, in the benchmark's sandbox: before
+ *                              the real helper is started under the
+ *                              helper's own name (the default), or beside
+ *                              it under the bench's name
+ *                              (org.microvm.bench.LeastHelper1, allowed by
+ *                              bench/org.microvm.bench.conf)
  *
- * Owns org.microvm.Helper1 and answers CreateTap and DeleteTap only, the
+ * Owns BUS_NAME and answers CreateTap and DeleteTap only, the
  * way the shortest possible helper would: one thread, GDBus and
  * polkit-gobject as the real helper uses them (subject = the caller's bus
  * name, the same action and details), the caller's uid asked once per
@@ -15,19 +20,14 @@
  * exits on SIGTERM. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib-unix.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <polkit/polkit.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mh-bench-kernel.h"
 #include "mh-bench-stats.h"
 
 #define ACTION "org.microvm.helper.manage-taps"
@@ -46,7 +46,6 @@ typedef struct {
   GHashTable *uid_by_name; /* unique name -> uid, asked once */
   int control;             /* AF_INET datagram socket for SIOCSIFFLAGS */
   int rtnl;                /* rtnetlink socket for RTM_DELLINK */
-  guint32 sequence;
 } Least;
 
 typedef struct {
@@ -64,73 +63,6 @@ call_free (Call *call)
   g_free (call);
 }
 
-static gboolean
-create_tap (Least *least, const char *name, guint32 uid, int *ifindex, int *errsv)
-{
-  struct ifreq ifr = { 0 };
-  int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
-
-  if (fd < 0)
-    goto fail;
-  g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL | IFF_VNET_HDR;
-  if (ioctl (fd, TUNSETIFF, &ifr) < 0 || ioctl (fd, TUNSETOWNER, (unsigned long) uid) < 0 ||
-      ioctl (least->control, SIOCGIFINDEX, &ifr) < 0)
-    goto fail;
-  *ifindex = ifr.ifr_ifindex;
-  if (ioctl (least->control, SIOCGIFFLAGS, &ifr) < 0)
-    goto fail;
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl (least->control, SIOCSIFFLAGS, &ifr) < 0 || ioctl (fd, TUNSETPERSIST, 1UL) < 0)
-    goto fail;
-  close (fd);
-  return TRUE;
-
-fail:
-  *errsv = errno;
-  if (fd >= 0)
-    close (fd);
-  return FALSE;
-}
-
-static gboolean
-delete_tap (Least *least, const char *name, int *errsv)
-{
-  struct {
-    struct nlmsghdr header;
-    struct ifinfomsg info;
-    struct rtattr attribute;
-    char name[IFNAMSIZ];
-  } request = { 0 };
-  struct {
-    struct nlmsghdr header;
-    struct nlmsgerr error;
-  } answer;
-  ssize_t n;
-
-  request.header.nlmsg_len = sizeof request;
-  request.header.nlmsg_type = RTM_DELLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  request.header.nlmsg_seq = ++least->sequence;
-  request.info.ifi_family = AF_UNSPEC;
-  request.attribute.rta_type = IFLA_IFNAME;
-  request.attribute.rta_len = RTA_LENGTH (IFNAMSIZ);
-  g_strlcpy (request.name, name, IFNAMSIZ);
-  if (send (least->rtnl, &request, sizeof request, 0) < 0)
-    {
-      *errsv = errno;
-      return FALSE;
-    }
-  n = recv (least->rtnl, &answer, sizeof answer, 0);
-  if (n < (ssize_t) sizeof answer.header || answer.header.nlmsg_type != NLMSG_ERROR)
-    {
-      *errsv = n < 0 ? errno : EPROTO;
-      return FALSE;
-    }
-  *errsv = -answer.error.error;
-  return answer.error.error == 0;
-}
-
 static void
 on_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -140,14 +72,16 @@ on_checked (GObject *source, GAsyncResult *result, gpointer user_data)
     polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), result, &error);
   int ifindex = 0;
   int errsv = 0;
+  const char *step = NULL;
 
   if (answer == NULL || !polkit_authorization_result_get_is_authorized (answer))
     g_dbus_method_invocation_return_dbus_error (
       call->invocation, "org.microvm.Helper1.Error.NotAuthorized", "not authorized");
-  else if (call->create && create_tap (call->least, call->name, call->uid, &ifindex, &errsv))
+  else if (call->create && mh_bench_kernel_create_tap (call->least->control, call->name, call->uid,
+                                                       &ifindex, &errsv, &step))
     g_dbus_method_invocation_return_value (call->invocation,
                                            g_variant_new ("(si)", call->name, ifindex));
-  else if (!call->create && delete_tap (call->least, call->name, &errsv))
+  else if (!call->create && mh_bench_kernel_delete_link (call->least->rtnl, 0, call->name, &errsv))
     g_dbus_method_invocation_return_value (call->invocation, NULL);
   else
     g_dbus_method_invocation_return_dbus_error (
@@ -229,14 +163,14 @@ on_term (gpointer user_data)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr (GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (introspection, &error);
   g_autoptr (GDBusConnection) bus = NULL;
   g_autoptr (GVariant) owned = NULL;
-  struct sockaddr_nl local = { .nl_family = AF_NETLINK };
+  const char *bus_name = argc > 1 ? argv[1] : "org.microvm.Helper1";
   Least least = { 0 };
 
   if (node == NULL)
@@ -247,16 +181,15 @@ main (void)
     mh_bench_die ("cannot reach the bus or polkit: %s", error->message);
   least.uid_by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   least.control = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  least.rtnl = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (least.control < 0 || least.rtnl < 0 ||
-      bind (least.rtnl, (struct sockaddr *) &local, sizeof local) < 0)
+  least.rtnl = mh_bench_kernel_rtnetlink_open ();
+  if (least.control < 0 || least.rtnl < 0)
     mh_bench_die ("sockets: %s", g_strerror (errno));
   if (g_dbus_connection_register_object (bus, "/org/microvm/Helper1", node->interfaces[0], &vtable,
                                          &least, NULL, &error) == 0)
     mh_bench_die ("register: %s", error->message);
   owned = g_dbus_connection_call_sync (
     bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "RequestName",
-    g_variant_new ("(su)", "org.microvm.Helper1", 4u /* DO_NOT_QUEUE */), G_VARIANT_TYPE ("(u)"),
+    g_variant_new ("(su)", bus_name, 4u /* DO_NOT_QUEUE */), G_VARIANT_TYPE ("(u)"),
     G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   if (owned == NULL)
     mh_bench_die ("RequestName: %s", error->message);
@@ -265,8 +198,8 @@ main (void)
 
     g_variant_get (owned, "(u)", &reply);
     if (reply != 1)
-      mh_bench_die (
-        "org.microvm.Helper1 is already owned (answer %u): start this before the helper", reply);
+      mh_bench_die ("%s is already owned (answer %u): start this before the helper", bus_name,
+                    reply);
   }
   printf ("ready\n");
   fflush (stdout);

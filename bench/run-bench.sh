@@ -8,8 +8,9 @@
 # runs inside one tests/sandbox/mh-sandbox: private system bus, the real
 # polkitd (bench/bench.rules, plus the bench-only action of
 # bench/org.microvm.bench.policy), the real helper D-Bus activated from the
-# build tree (bench/helper.conf, --no-idle-exit), taps in the sandbox's own
-# network namespace.  Each figure is compared with a baseline measured in
+# build tree (bench/helper.conf, --no-idle-exit), the least helper beside it
+# under a bus name of the bench's own (bench/org.microvm.bench.conf), taps
+# in the sandbox's own network namespace.  Each figure is compared with a baseline measured in
 # the same run.  Nothing outside the sandbox changes.
 #
 # --quick runs fewer rounds (a smoke test of the benchmark itself; its
@@ -46,11 +47,12 @@ if [[ "${1:-}" != "--inside" ]]; then
         # besides the programs measured here.
         ninja -C "$MH_BUILD_ROOT" helper/microvm-helperd frontend/microvm-user \
             policy/org.microvm.helper.policy tests/mh-fakepci \
-            bench/mh-bench-baseline bench/mh-bench-client bench/mh-bench-least-helper bench/mh-bench-frontend \
-            bench/mh-bench-hypervisor bench/mh-bench-stamp bench/mh-bench-registry >/dev/null
+            bench/mh-bench-baseline bench/mh-bench-client bench/mh-bench-least-helper bench/mh-bench-paired \
+            bench/mh-bench-frontend bench/mh-bench-hypervisor bench/mh-bench-stamp bench/mh-bench-registry >/dev/null
     fi
     for program in helper/microvm-helperd frontend/microvm-user tests/mh-fakepci bench/mh-bench-baseline \
-                   bench/mh-bench-client bench/mh-bench-least-helper bench/mh-bench-frontend bench/mh-bench-hypervisor \
+                   bench/mh-bench-client bench/mh-bench-least-helper bench/mh-bench-paired bench/mh-bench-frontend \
+                   bench/mh-bench-hypervisor \
                    bench/mh-bench-stamp bench/mh-bench-registry; do
         [[ -x "$MH_BUILD_ROOT/$program" ]] || { echo "run-bench.sh: $MH_BUILD_ROOT/$program is missing; build first (ninja -C $MH_BUILD_ROOT)" >&2; exit 1; }
     done
@@ -143,6 +145,12 @@ done
 pkaction --action-id org.microvm.bench.default-yes >/dev/null 2>&1 ||
     { say "polkitd did not load bench/org.microvm.bench.policy"; exit 1; }
 
+# The bench's bus name for the least helper beside the real one (series
+# 1b); dbus-daemon reloads its configuration when told to.
+cp "$MH_SOURCE_ROOT/bench/org.microvm.bench.conf" "$sb/dbus/system.d/"
+dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.ReloadConfig >/dev/null
+
 # CPU time of these is reported per call next to the wall times.
 pid_of() { # pid_of COMM: the one process of that name in the sandbox
     local f
@@ -201,6 +209,15 @@ record as_user alice "$bin/mh-bench-client" create-taps c1 1 "$taps"
 
 say "1. the floor of any call: Get of the Version property as alice ($taps calls)"
 record as_user alice "$bin/mh-bench-client" version "$taps"
+
+say "1b. the overhead's terms interleaved: polkit, the least helper, the helper, the kernel ($taps rounds)"
+coproc PAIRED_LEAST { exec "$bin/mh-bench-least-helper" org.microvm.bench.LeastHelper1 2>&3; }
+paired_least_pid=$PAIRED_LEAST_PID
+read -r line <&"${PAIRED_LEAST[0]}" && [[ $line == ready ]] || { say "the least helper did not start beside the helper"; exit 1; }
+MH_BENCH_WATCH="$MH_BENCH_WATCH least=$paired_least_pid" \
+    record "$bin/mh-bench-paired" alice "$taps" org.microvm.bench.LeastHelper1
+kill "$paired_least_pid"
+wait "$paired_least_pid" || true
 
 say "1./2. polkit CheckAuthorization alone, as the helper asks it (root, subject: alice's connection)"
 record "$bin/mh-bench-client" polkit polkit_rules_yes alice org.microvm.helper.manage-taps yes "$polkit_checks"
