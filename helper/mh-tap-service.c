@@ -1,6 +1,7 @@
 /* The tap kind: its table for the leased core, the checks before polkit,
  * and creation: all or nothing, recorded before the kernel work, the
- * kernel work on a worker thread.  Removal is in mh-tap-removal.c,
+ * kernel work of a few taps on the main thread and of more on a worker
+ * thread.  Removal is in mh-tap-removal.c,
  * listing and start-up reconciliation in mh-tap-inventory.c. */
 #include "mh-tap-service.h"
 
@@ -267,6 +268,16 @@ mh_tap_service_check_batch_size (MhTapService *service, gsize n_asked, GError **
 
 /* ------------------------------------------------------------------ */
 /* Create */
+
+/* A job of at most this many taps (a VM's usual set) does its kernel work
+ * right on the main thread, after polkit has answered.  Handing it to a
+ * worker and back cost more than the work itself here: 0.2–0.3 ms more
+ * per CreateTap in the benchmark's interleaved series (bench 1b,
+ * docs/performance.md), and the worker's cold start made the kernel calls
+ * slower too.  The main loop is held for about half a millisecond per tap;
+ * larger batches (up to MaxPerUser=) go to a worker, so that other
+ * callers are not kept waiting behind them. */
+#define CREATE_ON_MAIN_THREAD_MAX 4
 
 typedef enum {
   STEP_CREATE,
@@ -634,7 +645,12 @@ mh_tap_service_create_async (MhTapService *service, const MhCaller *caller, GPtr
   mh_leased_service_request_started (service);
   worker = g_task_new (NULL, NULL, create_thread_done, outer);
   g_task_set_task_data (worker, job, create_job_free);
-  g_task_run_in_thread (worker, create_thread);
+  /* Either way create_thread_done runs later on the main loop: GTask
+   * defers a result returned in the iteration that made the task. */
+  if (job->steps->len <= CREATE_ON_MAIN_THREAD_MAX)
+    create_thread (worker, NULL, job, NULL);
+  else
+    g_task_run_in_thread (worker, create_thread);
 }
 
 GPtrArray *
