@@ -1,6 +1,7 @@
 /* The kernel work of a macvtap, for the tap kind's kernel backend
  * (mh-tap-kernel.c): making one on a parent link, and who its character
- * device belongs to.  Called from worker threads. */
+ * device belongs to.  Called from worker threads, and from the main thread
+ * for a small create job. */
 #pragma once
 
 #include <netlink/netlink.h>

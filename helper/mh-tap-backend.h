@@ -2,7 +2,7 @@
  * functions: the real implementation (mh-tap-kernel.c) talks to
  * /dev/net/tun, netlink and sysfs; tests and fuzzers plug in a fake one so
  * the same service logic runs without root.  Every function may be called
- * from a worker thread. */
+ * from a worker thread or, for a small create job, the main thread. */
 #pragma once
 
 #include <glib.h>
