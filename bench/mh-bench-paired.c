@@ -76,8 +76,8 @@ timed_call (GDBusConnection *bus, const char *destination, const char *interface
   g_autoptr (GVariant) reply = NULL;
   gint64 start = mh_bench_now_ns ();
 
-  reply = g_dbus_connection_call_sync (bus, destination, HELPER_PATH, interface, method, args,
-                                       NULL, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+  reply = g_dbus_connection_call_sync (bus, destination, HELPER_PATH, interface, method, args, NULL,
+                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
                                        CALL_TIMEOUT_MS, NULL, &error);
   if (reply == NULL)
     mh_bench_die ("%s to %s failed: %s", method, destination, error->message);
@@ -322,8 +322,8 @@ run_rounds (Paired *paired, guint count)
         }
       if (round < WARM_UP)
         continue;
-      mh_bench_series_add_us (overhead_helper, sample[TERM_HELPER] - sample[TERM_POLKIT] -
-                                                 sample[TERM_KERNEL]);
+      mh_bench_series_add_us (overhead_helper,
+                              sample[TERM_HELPER] - sample[TERM_POLKIT] - sample[TERM_KERNEL]);
       mh_bench_series_add_us (overhead_least,
                               sample[TERM_LEAST] - sample[TERM_POLKIT] - sample[TERM_KERNEL]);
       mh_bench_series_add_us (beyond_least, sample[TERM_HELPER] - sample[TERM_LEAST]);
