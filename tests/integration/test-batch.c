@@ -50,6 +50,43 @@ test_four_taps (void)
     }
 }
 
+/* More than four taps are made on a worker thread, fewer on the main
+ * thread: the same taps either way. */
+static void
+test_more_than_four_taps (void)
+{
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (GVariant) created = mh_test_assert_call_ok (
+    alice, "CreateTaps",
+    "([('vm-m0', {}), ('vm-m1', {'vnet_hdr': <false>}), ('vm-m2', {}), ('vm-m3', {}), "
+    "('vm-m4', {'multi_queue': <true>}), ('vm-m5', {})],)");
+  g_autoptr (GVariant) list = g_variant_get_child_value (created, 0);
+
+  g_assert_cmpuint (g_variant_n_children (list), ==, 6);
+  for (gsize i = 0; i < 6; i++)
+    {
+      g_autofree char *expected_name = g_strdup_printf ("vm-m%" G_GSIZE_FORMAT, i);
+      g_autofree char *args = g_strdup_printf ("('%s',)", expected_name);
+      guint expected = IFF_TAP | IFF_NO_PI | IFF_PERSIST;
+      const char *name;
+      gint32 ifindex;
+
+      g_variant_get_child (list, i, "(&si)", &name, &ifindex);
+      g_assert_cmpstr (name, ==, expected_name);
+      g_assert_cmpint (ifindex, ==, mh_test_iface_attr_int (name, "ifindex"));
+      g_assert_cmpint (mh_test_iface_attr_int (name, "owner"), ==, MH_TEST_UID_ALICE);
+      if (i != 1)
+        expected |= IFF_VNET_HDR;
+      if (i == 4)
+        expected |= IFF_MULTI_QUEUE;
+      g_assert_cmphex (mh_test_iface_attr_int (name, "tun_flags"), ==, expected);
+      g_assert_cmphex (mh_test_iface_attr_int (name, "flags") & IFF_UP, ==, IFF_UP);
+      g_assert_true (mh_test_wait_registry (name, TRUE, 0));
+      g_variant_unref (mh_test_assert_call_ok (alice, "DeleteTap", args));
+      g_assert_false (mh_test_iface_exists (name));
+    }
+}
+
 static void
 test_bad_name_in_the_middle (void)
 {
@@ -189,6 +226,7 @@ main (int argc, char **argv)
   mh_test_init (&argc, &argv);
 
   g_test_add_func ("/batch/four-taps", test_four_taps);
+  g_test_add_func ("/batch/more-than-four-taps", test_more_than_four_taps);
   g_test_add_func ("/batch/bad-name-in-the-middle", test_bad_name_in_the_middle);
   g_test_add_func ("/batch/other-users-name-in-the-middle", test_other_users_name_in_the_middle);
   g_test_add_func ("/batch/denied", test_denied);

@@ -88,6 +88,38 @@ test_create_killed (gconstpointer data)
   assert_consistent (alice, "vm-f", FALSE);
 }
 
+/* A batch of more than four taps does its kernel work on a worker thread
+ * (a VM's few taps are made on the main thread): killed there before the
+ * first tap is persistent, nothing is left; killed once all are made but
+ * before the registry says so, the next helper adopts every one. */
+#define WORKER_BATCH 6
+
+static void
+test_worker_batch_killed (gconstpointer data)
+{
+  const char *point = data;
+  gboolean survive = strcmp (point, "tap-create-made") == 0;
+  g_autoptr (MhTestAgent) alice = mh_test_agent_new ("alice");
+  g_autoptr (GString) batch = g_string_new ("([");
+
+  for (guint i = 0; i < WORKER_BATCH; i++)
+    g_string_append_printf (batch, "%s('vm-w%u', {})", i > 0 ? ", " : "", i);
+  g_string_append (batch, "],)");
+  kill_at (point);
+  expect_helper_died (alice, "CreateTaps", batch->str);
+  kill_at (NULL);
+
+  for (guint i = 0; i < WORKER_BATCH; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("vm-w%u", i);
+      g_autofree char *args = g_strdup_printf ("('%s',)", name);
+
+      assert_consistent (alice, name, survive);
+      if (survive)
+        g_variant_unref (mh_test_assert_call_ok (alice, "DeleteTap", args));
+    }
+}
+
 /* A tap on a bridge passes two more points, between the owner and the
  * isolation: its MTU and its master.  Killed anywhere before
  * TUNSETPERSIST, the port goes with the device and the bridge is as it
@@ -568,6 +600,10 @@ main (int argc, char **argv)
         g_strdup_printf ("/faults/bridged-create-killed/%s", bridged_points[i].point);
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_bridged_create_killed);
     }
+  g_test_add_data_func ("/faults/worker-batch-killed/tap-create-up", "tap-create-up",
+                        test_worker_batch_killed);
+  g_test_add_data_func ("/faults/worker-batch-killed/tap-create-made", "tap-create-made",
+                        test_worker_batch_killed);
   g_test_add_data_func ("/faults/delete-killed/tap-delete-before-kernel",
                         "tap-delete-before-kernel", test_delete_killed);
   g_test_add_data_func ("/faults/delete-killed/tap-delete-after-kernel", "tap-delete-after-kernel",
