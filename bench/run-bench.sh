@@ -58,7 +58,7 @@ if [[ "${1:-}" != "--inside" ]]; then
     done
     [[ -f "$MH_BUILD_ROOT/policy/org.microvm.helper.policy" ]] ||
         { echo "run-bench.sh: $MH_BUILD_ROOT/policy/org.microvm.helper.policy is missing; build first (ninja -C $MH_BUILD_ROOT)" >&2; exit 1; }
-    for tool in ip setpriv /usr/lib/qemu/virtiofsd pkaction; do
+    for tool in ip setpriv /usr/lib/qemu/virtiofsd pkaction dbus-send; do
         command -v "$tool" >/dev/null || { echo "run-bench.sh: $tool is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
     done
 
