@@ -41,9 +41,8 @@ desktop_session_start() {
         -E XDG_SEAT=seat0 -E XDG_SESSION_TYPE=x11 -E XDG_SESSION_CLASS=user \
         -E DISPLAY="$DESKTOP_DISPLAY" sleep infinity
     local session=""
-    wait_until 10 test -n "$(loginctl list-sessions --no-legend | awk -v u="$DESKTOP_USER" '$3 == u { print $1 }')" ||
-        die "dora has no login session"
-    session=$(loginctl list-sessions --no-legend | awk -v u="$DESKTOP_USER" '$3 == u { print $1 }' | head -n 1)
+    wait_until 10 user_has_session "$DESKTOP_USER" || die "dora has no login session"
+    session=$(user_session "$DESKTOP_USER")
     [[ "$(loginctl show-session "$session" -P Seat)" == seat0 ]] || die "dora's session is not on seat0"
     [[ "$(loginctl show-session "$session" -P Active)" == yes ]] || die "dora's session is not active"
     wait_until 30 test -S "/run/user/$(desktop_uid)/bus" || die "dora's session bus did not appear"

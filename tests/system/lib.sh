@@ -31,6 +31,14 @@ wait_until() {
     done
 }
 
+# The id of USER's first logind session, empty when there is none yet.
+user_session() { # user_session USER
+    loginctl list-sessions --no-legend | awk -v u="$1" '$3 == u { print $1 }' | head -n 1
+}
+# Whether USER has a logind session now; asked anew on every try of
+# wait_until (a "$(...)" in its arguments would be asked only once).
+user_has_session() { [[ -n "$(user_session "$1")" ]]; }
+
 # A test user (created once, home in the container's overlay).
 ensure_user() { # ensure_user NAME [GROUP...]
     local name=$1

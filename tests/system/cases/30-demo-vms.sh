@@ -60,9 +60,8 @@ grep -q "Started demo2 as microvm@demo2.service" "$logs/bob-start.log" ||
 
 # alice's session is an active one on seat0 (what allow_active needs).
 session=""
-wait_until 10 test -n "$(loginctl list-sessions --no-legend | awk -v u=alice '$3 == u { print $1 }')" ||
-    die "alice has no login session"
-session=$(loginctl list-sessions --no-legend | awk -v u=alice '$3 == u { print $1 }' | head -n 1)
+wait_until 10 user_has_session alice || die "alice has no login session"
+session=$(user_session alice)
 [[ "$(loginctl show-session "$session" -P Seat)" == seat0 ]] ||
     { cat "$alice_log" >&2; die "alice's session is not on seat0"; }
 [[ "$(loginctl show-session "$session" -P Active)" == yes ]] ||
