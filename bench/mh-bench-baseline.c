@@ -4,8 +4,8 @@
  *   kernel-create  PREFIX COUNT UID [LABEL]
  *                                     the kernel work alone, the limit:
  *                                     open /dev/net/tun, TUNSETIFF,
- *                                     TUNSETOWNER, link up (SIOCSIFFLAGS),
- *                                     TUNSETPERSIST, close
+ *                                     TUNSETOWNER, SIOCGIFINDEX, link up
+ *                                     (SIOCSIFFLAGS), TUNSETPERSIST, close
  *   kernel-delete-netlink PREFIX COUNT  RTM_DELLINK by ifindex on an open
  *                                     rtnetlink socket (what the helper asks
  *                                     the kernel for)

@@ -100,7 +100,7 @@ END {
     print "|---|---|---|---|---|---|---|"
 
     section("1. Tap setup (per call)")
-    row("kernel work alone: open, TUNSETIFF, TUNSETOWNER, up, TUNSETPERSIST, close (the limit)",
+    row("kernel work alone: open, TUNSETIFF, TUNSETOWNER, SIOCGIFINDEX, up, TUNSETPERSIST, close (the limit)",
         ms(K), pm("kernel_create"), "1.00× (baseline)", "–", "–")
     row("iproute2, as the host module: `ip tuntap add … user U vnet_hdr` + `ip link set … up`",
         ms(IP), pm("ip_create"), x(IP, K) " kernel", "–", "–")

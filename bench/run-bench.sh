@@ -10,8 +10,8 @@
 # bench/org.microvm.bench.policy), the real helper D-Bus activated from the
 # build tree (bench/helper.conf, --no-idle-exit), the least helper beside it
 # under a bus name of the bench's own (bench/org.microvm.bench.conf), taps
-# in the sandbox's own network namespace.  Each figure is compared with a baseline measured in
-# the same run.  Nothing outside the sandbox changes.
+# in the sandbox's own network namespace.  Each figure is compared with a
+# baseline measured in the same run.  Nothing outside the sandbox changes.
 #
 # --quick runs fewer rounds (a smoke test of the benchmark itself; its
 # figures are not worth quoting).  The table goes to stdout and to
